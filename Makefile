@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install bench eval clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/flashpoint demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/flashpoint bench --json out/bench.json
+	$(BIN)/flashpoint bench --no-lang --json out/bench-nolang.json
+
+eval: $(STAMP)
+	mkdir -p out
+	for f in crisislext6 crisislext26 arabic7; do \
+	  $(BIN)/flashpoint eval ../shared/data/$$f.jsonl.gz --json out/$$f.json --plot out/$$f.png || exit 1; done
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

@@ -1,0 +1,202 @@
+"""Term bursts against a learned baseline, in bounded memory.
+
+Each closed event-time bucket brings the count of posts carrying each term and
+the bucket's total volume.  Per term the detector keeps, in hashed arrays:
+
+* a *recent* level: an exponentially weighted sum of counts (half-life
+  ``fast_half_life`` buckets), the "now";
+* a *baseline*: exponentially weighted mean and variance of the term's share of
+  volume (half-life ``baseline_half_life`` buckets), the recurrence of River's
+  ``stats.EWMean``/``stats.EWVar`` applied to whole arrays at once.
+
+Expected recent count = baseline share x recent total volume, so a term does not
+"burst" just because the whole stream got busier.  The score is a z-like value::
+
+    expected = max(baseline share, min_share) * recent total volume
+    z = (recent - expected) / sqrt(expected + var(recent) + prior)
+
+Only buckets that hold posts advance the clock, so months-long gaps in a crawl
+neither erase nor age the baseline.  Decay is applied lazily, when a term shows
+up again, so a bucket costs time proportional to its distinct terms, not to the
+table.
+
+Memory is fixed by ``table_bits``: 5 float32/int32 arrays of ``2**table_bits``
+slots, 40 MiB at the default 21 bits, whatever the number of distinct terms.
+Terms that collide share a slot; a collision can only raise a term's baseline,
+which makes it *less* likely to burst (never a false burst from a collision).
+
+>>> import random
+>>> rng = random.Random(7)
+>>> det = TermBurstDetector()
+>>> flagged = []
+>>> for step in range(60):
+...     counts = {"weather": rng.randint(8, 12), "coffee": rng.randint(3, 6)}
+...     if step >= 40:
+...         counts["earthquake"] = 4 * (step - 39)   # new and accelerating
+...     total = 100 + sum(counts.values())
+...     scores = det.score_one(counts, total)
+...     bursting = [t for t, s in scores.items() if s.z >= 5 and s.ratio >= 5]
+...     if bursting:
+...         flagged.append(step)
+...     det.learn_one(counts, total, frozen=bursting)  # not learned while bursting
+>>> flagged[0], len(flagged)   # two buckets into the burst, and every bucket after
+(42, 18)
+>>> round(scores["weather"].z, 1) < 3
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+import xxhash
+
+
+@dataclass(frozen=True, slots=True)
+class TermScore:
+    recent: float  # weighted count over the recent window, this bucket included
+    expected: float  # what the baseline predicts for that window
+    z: float
+    ratio: float  # (recent + 1) / (expected + 1)
+    share: float  # baseline share of posts carrying the term
+
+
+def term_slot(term: str, mask: int) -> int:
+    """Stable across processes (Python's own ``hash`` of str is salted)."""
+    return xxhash.xxh3_64_intdigest(term.encode()) & mask
+
+
+class TermBurstDetector:
+    """Per-term burst scores for each event-time bucket.
+
+    Parameters
+    ----------
+    table_bits
+        log2 of the number of hashed slots (memory bound, see module doc).
+    fast_half_life
+        Half-life of the recent level, in buckets.
+    baseline_half_life
+        Half-life of the baseline share, in buckets.
+    prior
+        Pseudo-variance that keeps a handful of mentions of a new term from
+        looking significant.
+    min_share
+        Floor on any term's baseline share: a term never seen before is
+        expected at this share of volume (also covers the stream's start,
+        when nothing has a baseline yet).
+    """
+
+    def __init__(
+        self,
+        table_bits: int = 21,
+        fast_half_life: float = 3.0,
+        baseline_half_life: float = 288.0,
+        prior: float = 4.0,
+        min_share: float = 0.002,
+    ):
+        self.table_bits = table_bits
+        self.fast_half_life = fast_half_life
+        self.baseline_half_life = baseline_half_life
+        self.prior = prior
+        self.min_share = min_share
+        size = 1 << table_bits
+        self._mask = size - 1
+        self._fast_decay = 0.5 ** (1.0 / fast_half_life)
+        self._alpha = 1.0 - 0.5 ** (1.0 / baseline_half_life)
+        d = self._fast_decay
+        self._sum_var_factor = (1.0 - d) / (1.0 + d)
+        self._recent = np.zeros(size, np.float32)
+        self._recent_step = np.zeros(size, np.int32)
+        self._mean = np.zeros(size, np.float32)
+        self._var = np.zeros(size, np.float32)
+        self._base_step = np.zeros(size, np.int32)
+        self._recent_total = 0.0
+        self.steps = 0  # buckets learned so far
+
+    # -- helpers -----------------------------------------------------------------
+    def _slots(self, terms: Iterable[str]) -> np.ndarray:
+        mask = self._mask
+        return np.fromiter((term_slot(t, mask) for t in terms), np.int64)
+
+    def _recent_now(self, slots: np.ndarray) -> np.ndarray:
+        age = self.steps - self._recent_step[slots]
+        return self._recent[slots] * np.power(self._fast_decay, age, dtype=np.float64)
+
+    def _baseline_now(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Buckets in which a term was absent were observations of share 0.
+        keep = np.power(1.0 - self._alpha, self.steps - self._base_step[slots], dtype=np.float64)
+        return self._mean[slots] * keep, self._var[slots] * keep
+
+    def recent_total_after(self, total: float) -> float:
+        """The recent volume once a bucket of ``total`` posts is in."""
+        return self._recent_total * self._fast_decay + total
+
+    def absorb(self, terms: Iterable[str]) -> None:
+        """Take ``terms``' recent share as their baseline (terms held out of the
+        baseline for a while that turned out to be ordinary)."""
+        terms = list(terms)
+        if not terms or self._recent_total <= 0:
+            return
+        slots = self._slots(terms)
+        share = self._recent_now(slots) / self._recent_total
+        if self.steps:  # stored means are biased low early on (see score_one)
+            share *= 1.0 - (1.0 - self._alpha) ** self.steps
+        self._mean[slots] = share
+        self._base_step[slots] = self.steps
+
+    # -- River-style API ---------------------------------------------------------------
+    def score_one(self, counts: Mapping[str, float], total: float) -> dict[str, TermScore]:
+        """Scores for the terms of a bucket about to be learned (state unchanged)."""
+        if not counts:
+            return {}
+        terms = list(counts)
+        slots = self._slots(terms)
+        c = np.fromiter(counts.values(), np.float64, len(terms))
+        recent = self._recent_now(slots) * self._fast_decay + c
+        recent_total = self._recent_total * self._fast_decay + total
+        mean, var = self._baseline_now(slots)
+        if self.steps:  # the arrays start at 0: correct that start-up bias (as Adam does)
+            unbias = 1.0 / (1.0 - (1.0 - self._alpha) ** self.steps)
+            mean, var = mean * unbias, var * unbias
+        expected = np.maximum(mean, self.min_share) * recent_total
+        # Variance of a decayed sum of per-bucket shares, scaled to counts.
+        spread = var * recent_total**2 * self._sum_var_factor
+        z = (recent - expected) / np.sqrt(expected + spread + self.prior)
+        ratio = (recent + 1.0) / (expected + 1.0)
+        return {
+            t: TermScore(float(r), float(e), float(zz), float(q), float(m))
+            for t, r, e, zz, q, m in zip(terms, recent, expected, z, ratio, mean)
+        }
+
+    def learn_one(self, counts: Mapping[str, float], total: float, frozen: Iterable[str] = ()) -> None:
+        """Fold one closed bucket in.  ``frozen`` terms (bursting now) keep their
+        baseline as it is, so a burst is not learned as the new normal while it lasts."""
+        if total <= 0:
+            return
+        terms = list(counts)
+        slots = self._slots(terms)
+        c = np.fromiter(counts.values(), np.float64, len(terms))
+        recent = self._recent_now(slots) * self._fast_decay
+        mean, var = self._baseline_now(slots)
+        self.steps += 1
+        self._recent_total = self._recent_total * self._fast_decay + total
+        if not terms:
+            return
+        np.add.at(recent, np.arange(len(slots)), c)
+        self._recent[slots] = recent
+        self._recent_step[slots] = self.steps
+
+        # River's EWMean/EWVar recurrence, for all of this bucket's terms at once.
+        diff = c / total - mean
+        new_mean = mean + self._alpha * diff
+        new_var = (1.0 - self._alpha) * (var + self._alpha * diff * diff)
+        frozen = set(frozen)
+        if frozen:  # held as they were: neither learned nor decayed
+            hold = np.fromiter((t in frozen for t in terms), bool, len(terms))
+            new_mean[hold] = mean[hold]
+            new_var[hold] = var[hold]
+        self._mean[slots] = new_mean
+        self._var[slots] = new_var
+        self._base_step[slots] = self.steps

@@ -1,0 +1,128 @@
+"""Events: stable ids, a lifecycle, spread, severity and an explanation.
+
+An :class:`Event` is what a user is alerted about.  It starts as a *candidate*
+(storyline whose terms burst) and is emitted only when the alert stage
+(:class:`AlertPolicy`) says it is spreading: enough independent voices, no single
+voice dominating, and more than one community where communities are known.
+
+Lifecycle (event time)::
+
+    candidate -> emerging -> active -> fading -> resolved
+                                ^---------'         |
+                                '--- reopened ------'   (same id, next version)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import xxhash
+
+EMERGING, ACTIVE, FADING, RESOLVED = "emerging", "active", "fading", "resolved"
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def event_id(bucket_start: float, terms: list[str]) -> str:
+    """Stable: the same storyline in the same bucket gets the same id, in any process."""
+    key = f"{int(bucket_start)}|{'|'.join(sorted(terms)[:5])}"
+    return "ev-" + xxhash.xxh3_64_hexdigest(key.encode())[:12]
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """When a candidate storyline becomes an alert, and how severe it is."""
+
+    min_voices: int = 10  # distinct authors (or distinct texts, where authors are unknown)
+    max_top_voice_share: float = 0.25  # brigades: one voice posting most of it
+    min_communities: int = 3  # where at least half the voices have a known community
+    max_community_share: float = 0.6  # one closed community carrying most of it
+    warning_voices: int = 40
+    critical_voices: int = 150
+
+    def spreading(self, ev: "Event") -> bool:
+        voices = ev.voices
+        if len(voices) < self.min_voices:
+            return False
+        if max(voices.values()) > self.max_top_voice_share * sum(voices.values()):
+            return False
+        known = sum(ev.communities.values())
+        if known >= 0.5 * len(voices):
+            if len(ev.communities) < self.min_communities:
+                return False
+            if max(ev.communities.values()) > self.max_community_share * known:
+                return False
+        return True
+
+    def severity(self, ev: "Event") -> str:
+        n = len(ev.voices)
+        if n >= self.critical_voices:
+            return "critical"
+        return "warning" if n >= self.warning_voices else "info"
+
+
+@dataclass
+class Event:
+    id: str
+    created: float  # bucket start where it was first seen as a storyline
+    keywords: dict[str, float]  # term -> weight; 1.0 = burst trigger, lower = attached later
+    state: str = "candidate"
+    version: int = 0
+    emitted: bool = False
+    posts: int = 0
+    last_post_ts: float = 0.0
+    peak_level: float = 0.0
+    level: float = 0.0  # decayed posts per bucket, for fading
+    score: float = 0.0
+    severity: str = "info"
+    volume: dict[float, int] = field(default_factory=dict)  # bucket start -> posts
+    voices: Counter = field(default_factory=Counter)
+    communities: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)
+    samples: list[dict] = field(default_factory=list)
+    term_hits: Counter = field(default_factory=Counter)
+    resolved_at: float | None = None
+
+    def add_post(self, info, bucket_start: float, max_samples: int = 5) -> None:
+        self.posts += 1
+        self.last_post_ts = max(self.last_post_ts, info.ts)
+        self.volume[bucket_start] = self.volume.get(bucket_start, 0) + 1
+        if len(self.voices) < 20_000 or info.voice in self.voices:
+            self.voices[info.voice] += 1
+        if info.community is not None and self.voices[info.voice] == 1:
+            self.communities[info.community] += 1
+        if info.lang:
+            self.languages[info.lang] += 1
+        self.term_hits.update(t for t in info.terms if t in self.keywords)
+        if len(self.samples) < max_samples and not info.dup:
+            who = info.author or info.voice
+            if all((s["author"] or s["voice"]) != who for s in self.samples):
+                self.samples.append({"id": info.id, "author": info.author, "voice": info.voice,
+                                     "lang": info.lang, "ts": iso(info.ts), "text": info.text[:280]})
+
+    def top_keywords(self, k: int = 10) -> list[str]:
+        return sorted(self.keywords, key=lambda t: (-self.keywords[t], -self.term_hits[t], t))[:k]
+
+    def record(self, kind: str, ts: float, volume_buckets: int = 48) -> dict:
+        recent = sorted(self.volume.items())[-volume_buckets:]
+        return {
+            "type": kind,
+            "id": self.id,
+            "version": self.version,
+            "ts": iso(ts),
+            "state": self.state,
+            "severity": self.severity,
+            "score": round(self.score, 3),
+            "keywords": self.top_keywords(),
+            "languages": dict(self.languages.most_common(8)),
+            "posts": self.posts,
+            "voices": len(self.voices),
+            "communities": len(self.communities),
+            "volume": [[iso(b), n] for b, n in recent],
+            "samples": [{k: v for k, v in s.items() if k != "voice"} for s in self.samples],
+            "first_seen": iso(self.created),
+        }

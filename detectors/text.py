@@ -1,0 +1,109 @@
+"""One-pass multilingual tokenizer.
+
+Turns a post into the set of *terms* the detectors count: words in any script,
+#hashtags and @mentions in any script, URL domains, emoji, Chinese/Japanese
+character bigrams (those scripts put no spaces between words), and bigrams of
+adjacent content words.  Stopwords are removed per language.
+
+>>> tok = Tokenizer()
+>>> sorted(tok.terms("Pożar w Krakowie! #PożarKraków @StrażPożarna https://www.tvn24.pl/x", "pl"))
+['#pożarkraków', '@strażpożarna', 'krakowie', 'pożar', 'url:tvn24.pl']
+>>> sorted(tok.terms("北京发生地震", "zh"))
+['京发', '北京', '发生', '地震', '生地']
+>>> sorted(tok.terms("Fire at the stadium, help needed", "en"))
+['fire', 'help', 'stadium', 'stadium help']
+"""
+
+from __future__ import annotations
+
+import re
+
+from detectors.stopwords import stopwords_for
+
+# Han (CJK ideographs and extensions) and Japanese kana: no spaces between words.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_EMOJI = "\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF"
+_TOKEN = re.compile(
+    r"(?P<url>https?://(?:www\.)?(?P<domain>[^\s/?#:]+)\S*)"
+    r"|(?P<tag>[#＃][^\W_][\w]*)"  # hashtags in any script (Arabic, Han, ...)
+    r"|(?P<mention>@\w+)"
+    rf"|(?P<cjk>[{_CJK}]+)"
+    rf"|(?P<emoji>[{_EMOJI}])"
+    rf"|(?P<word>[^\W\d_{_CJK}](?:[^\W{_CJK}]|['’\-](?=\w))*)",
+)
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+
+
+# Link shorteners say nothing about a story (t.co is in every tweet with a link).
+SHORTENERS = frozenset(
+    "t.co bit.ly ow.ly goo.gl tinyurl.com fb.me dlvr.it buff.ly ift.tt is.gd j.mp lnkd.in "
+    "tiny.cc wp.me shar.es su.pr trib.al".split()
+)
+
+
+class Tokenizer:
+    """Extract the set of distinct terms of a text.
+
+    Parameters
+    ----------
+    bigrams
+        Also emit bigrams of adjacent content words ("west texas").
+    min_word_len
+        Shortest word kept (CJK runs are always kept).
+    max_terms
+        Cap on terms per post, so one giant post cannot dominate a bucket.
+    """
+
+    def __init__(self, bigrams: bool = True, min_word_len: int = 2, max_terms: int = 64):
+        self.bigrams = bigrams
+        self.min_word_len = min_word_len
+        self.max_terms = max_terms
+
+    def terms(self, text: str, lang: str | None = None) -> list[str]:
+        """Distinct terms of ``text``, in first-seen order."""
+        stop = stopwords_for(lang)
+        out: dict[str, None] = {}
+        prev: str | None = None
+        min_len = self.min_word_len
+        for m in _TOKEN.finditer(text.lower()):
+            kind = m.lastgroup
+            if kind == "word":
+                word = m.group()
+                if len(word) < min_len or word in stop or word == "rt":
+                    prev = None
+                    continue
+                out[word] = None
+                if prev is not None and self.bigrams:
+                    out[f"{prev} {word}"] = None
+                prev = word
+                continue
+            prev = None
+            if kind == "cjk":
+                run = m.group()
+                if len(run) == 1:
+                    if run not in stop:
+                        out[run] = None
+                    continue
+                for i in range(len(run) - 1):
+                    pair = run[i:i + 2]
+                    if pair not in stop:
+                        out[pair] = None
+            elif kind == "url":
+                domain = m.group("domain")
+                if domain not in SHORTENERS:
+                    out["url:" + domain] = None
+            elif kind == "tag":
+                out["#" + m.group()[1:]] = None
+            else:  # mention, emoji
+                out[m.group()] = None
+        terms = list(out)
+        return terms[: self.max_terms] if len(terms) > self.max_terms else terms
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        """Plain word-ish tokens (no stopword removal), for near-duplicate signatures."""
+        return [m.group() for m in _TOKEN.finditer(text.lower()) if m.lastgroup in ("word", "cjk", "tag")]
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_CHAR.search(text) is not None

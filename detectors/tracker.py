@@ -1,0 +1,243 @@
+"""The event tracker: storylines in, events with a lifecycle out.
+
+Stages, in order, once per closed bucket (``update``):
+
+1. bursting terms not yet explained by a live event are grouped into storylines;
+2. a storyline whose recent posts mostly match an existing event (live, or
+   resolved but still remembered) joins it: one story, one alert.  Otherwise it
+   becomes a *candidate* event;
+3. the bucket's posts are assigned, online and once, to the best-matching event;
+4. the alert policy promotes spreading candidates to emitted events;
+5. lifecycles advance and change records are emitted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from detectors.bursts import TermScore
+from detectors.events import ACTIVE, EMERGING, FADING, RESOLVED, AlertPolicy, Event, event_id
+from detectors.storylines import group_terms
+
+TRIGGER, ATTACHED = 1.0, 0.5  # keyword weights; a post matches at 1.0
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    bucket_seconds: float = 300.0
+    min_story_posts: int = 8
+    # storyline thresholds: its posts (decayed like the term levels) against the
+    # sum of what its terms' baselines expect
+    min_story_z: float = 5.0
+    min_story_ratio: float = 3.0
+    story_prior: float = 1.0
+    min_share: float = 0.002
+    dup_weight: float = 0.25
+    max_trigger_terms: int = 12  # strongest terms of a new storyline that match alone
+    attach_overlap: float = 0.3
+    young_seconds: float = 3600.0  # share of a storyline's posts an event must already match
+    candidate_ttl_buckets: int = 12
+    emerging_buckets: int = 3
+    fading_level: float = 0.25  # of the peak level
+    resolve_after_seconds: float = 6 * 3600.0
+    reopen_window_seconds: float = 14 * 24 * 3600.0
+    update_every_buckets: int = 12
+
+
+class EventTracker:
+    def __init__(self, config: TrackerConfig | None = None, policy: AlertPolicy | None = None):
+        self.config = config or TrackerConfig()
+        self.policy = policy or AlertPolicy()
+        self.events: dict[str, Event] = {}
+        self._index: dict[str, list[Event]] = defaultdict(list)  # keyword -> events
+        self._buckets_since_record: dict[str, int] = {}
+
+    # -- keyword index -------------------------------------------------------------
+    def _add_keyword(self, ev: Event, term: str, weight: float) -> None:
+        if term not in ev.keywords:
+            self._index[term].append(ev)
+        ev.keywords[term] = max(weight, ev.keywords.get(term, 0.0))
+
+    def _drop(self, ev: Event) -> None:
+        for term in ev.keywords:
+            holders = self._index.get(term)
+            if holders is not None:
+                holders[:] = [e for e in holders if e is not ev]
+                if not holders:
+                    del self._index[term]
+        self.events.pop(ev.id, None)
+
+    def best_match(self, terms, *, include_resolved: bool = False, threshold: float = TRIGGER) -> Event | None:
+        scores: dict[str, float] = {}
+        found: dict[str, Event] = {}
+        index = self._index
+        for t in terms:
+            for ev in index.get(t, ()):
+                if ev.state == RESOLVED and not include_resolved:
+                    continue
+                scores[ev.id] = scores.get(ev.id, 0.0) + ev.keywords[t]
+                found[ev.id] = ev
+        best = None
+        for eid, s in scores.items():
+            if s >= threshold:
+                ev = found[eid]
+                # Ties go to the livelier event: an old story's generic keyword
+                # ("explosion") should not pull in posts of today's.
+                if best is None or (s, ev.level, ev.id) > (best[0], best[1].level, best[1].id):
+                    best = (s, ev)
+        return best[1] if best else None
+
+    def explained(self) -> set[str]:
+        return {t for t, evs in self._index.items() if any(e.state != RESOLVED for e in evs)}
+
+    # -- one closed bucket ---------------------------------------------------------------
+    def update(
+        self,
+        bucket_start: float,
+        bursting: Mapping[str, TermScore],
+        window: Sequence,
+        to_assign: Sequence,
+    ) -> tuple[list[tuple[str, Event]], list, list]:
+        """Returns (changes, assigned (event, post) pairs for emitted events, unmatched posts)."""
+        cfg = self.config
+        bucket_end = bucket_start + cfg.bucket_seconds
+        changes: list[tuple[str, Event]] = []
+        touched: set[str] = set()
+
+        # 1-2. storylines from bursting terms no live event explains yet
+        explained = self.explained()
+        fresh = {t for t in bursting if t not in explained}
+        window_volume = sum(cfg.dup_weight if p.dup else 1.0 for p in window)
+        for story in group_terms(fresh, [p.terms for p in window]):
+            posts = [window[i] for i in story.posts]
+            if not self._significant(story.terms, posts, bursting, window_volume):
+                continue
+            host = self._covering_event(posts, bucket_start)
+            if host is not None:
+                for t in story.terms:
+                    self._add_keyword(host, t, ATTACHED)
+                if host.state == RESOLVED:  # the story came back: same id
+                    host.state, host.resolved_at = ACTIVE, None
+                    host.version += 1
+                    changes.append(("updated", host))
+                touched.add(host.id)
+                continue
+            ranked = sorted(story.terms, key=lambda t: -bursting[t].z)
+            ev = Event(id=event_id(bucket_start, ranked[:5]), created=bucket_start, keywords={})
+            if ev.id in self.events:
+                continue
+            # Only new terms match a post alone; known ones ("boston") need company.
+            new = [t for t in ranked if bursting[t].ratio >= cfg.min_story_ratio]
+            for i, t in enumerate(ranked):
+                strong = t in new[: cfg.max_trigger_terms]
+                self._add_keyword(ev, t, TRIGGER if strong else ATTACHED)
+            self.events[ev.id] = ev
+            for p in posts:  # the evidence that made it a storyline
+                if p.owner is None:
+                    p.owner = ev.id
+                    ev.add_post(p, bucket_start)
+
+        for ev in self.events.values():
+            if ev.state != RESOLVED:
+                hits = [bursting[t].z for t in ev.keywords if t in bursting]
+                ev.score = max(hits) if hits else ev.score * 0.8
+
+        # 3. online assignment of this bucket's posts
+        assigned, unmatched = [], []
+        new_posts: dict[str, int] = defaultdict(int)
+        for p in to_assign:
+            if p.owner is not None:
+                ev = self.events.get(p.owner)
+            else:
+                ev = self.best_match(p.terms)
+                if ev is None:
+                    unmatched.append(p)
+                    continue
+                p.owner = ev.id
+                ev.add_post(p, bucket_start)
+                new_posts[ev.id] += 1
+            if ev is not None and ev.emitted:
+                assigned.append((ev, p))
+
+        # 4. alert decision for candidates; 5. lifecycles
+        for ev in list(self.events.values()):
+            n = new_posts.get(ev.id, 0)
+            ev.level = ev.level * 0.7 + n
+            if ev.state == "candidate":
+                age = (bucket_start - ev.created) / cfg.bucket_seconds
+                if self.policy.spreading(ev):
+                    ev.emitted, ev.state, ev.version = True, EMERGING, 1
+                    ev.severity = self.policy.severity(ev)
+                    ev.peak_level = ev.level
+                    changes.append(("created", ev))
+                    self._buckets_since_record[ev.id] = 0
+                    assigned.extend((ev, p) for p in to_assign if p.owner == ev.id)
+                elif age >= cfg.candidate_ttl_buckets:
+                    self._drop(ev)
+                continue
+            if ev.state == RESOLVED:
+                if bucket_end - (ev.resolved_at or bucket_end) > cfg.reopen_window_seconds:
+                    self._drop(ev)
+                continue
+            changes.extend(self._advance(ev, bucket_start, bucket_end, touched))
+        return changes, assigned, unmatched
+
+    def _significant(self, terms, posts, scores, window_volume: float) -> bool:
+        """Storyline threshold: posts in the recent window carrying its *new*
+        terms (far above their baselines) against what those baselines expect of
+        the window's volume.  Terms with a baseline ("boston" on marathon day)
+        only help group; a story whose terms are all known is a rise, not an
+        emergence."""
+        cfg = self.config
+        new = {t for t in terms if scores[t].ratio >= cfg.min_story_ratio}
+        if not new:
+            return False
+        carriers = [p for p in posts if not new.isdisjoint(p.terms)]
+        if len(carriers) < cfg.min_story_posts:
+            return False
+        observed = sum(cfg.dup_weight if p.dup else 1.0 for p in carriers)
+        expected = sum(max(scores[t].share, cfg.min_share) for t in new) * window_volume
+        z = (observed - expected) / (expected + cfg.story_prior) ** 0.5
+        return z >= cfg.min_story_z and (observed + 1.0) / (expected + 1.0) >= cfg.min_story_ratio
+
+    def _covering_event(self, posts: Sequence, bucket_start: float) -> Event | None:
+        """The event (live or remembered) that already matches most of these posts.
+        A young event also claims posts that share only a weaker keyword with it:
+        the first hour of a story comes in several words at once."""
+        votes: dict[str, int] = defaultdict(int)
+        found: dict[str, Event] = {}
+        young = bucket_start - self.config.young_seconds
+        for p in posts:
+            ev = self.best_match(p.terms, include_resolved=True, threshold=ATTACHED)
+            if ev is not None and ev.created < young:
+                ev = self.best_match(p.terms, include_resolved=True)
+            if ev is not None:
+                votes[ev.id] += 1
+                found[ev.id] = ev
+        if not votes:
+            return None
+        eid = max(votes, key=lambda k: (votes[k], k))
+        return found[eid] if votes[eid] >= self.config.attach_overlap * len(posts) else None
+
+    def _advance(self, ev: Event, bucket_start: float, bucket_end: float, touched: set[str]):
+        cfg = self.config
+        old_state, old_severity = ev.state, ev.severity
+        ev.peak_level = max(ev.peak_level, ev.level)
+        ev.severity = self.policy.severity(ev)
+        if bucket_end - ev.last_post_ts >= cfg.resolve_after_seconds:
+            ev.state, ev.resolved_at = RESOLVED, bucket_end
+        elif ev.state == EMERGING and bucket_start - ev.created >= cfg.emerging_buckets * cfg.bucket_seconds:
+            ev.state = ACTIVE
+        elif ev.state == ACTIVE and ev.level < cfg.fading_level * ev.peak_level:
+            ev.state = FADING
+        elif ev.state == FADING and ev.level >= 0.5 * ev.peak_level:
+            ev.state = ACTIVE
+        since = self._buckets_since_record.get(ev.id, 0) + 1
+        if ev.state != old_state or ev.severity != old_severity or ev.id in touched or since >= cfg.update_every_buckets:
+            ev.version += 1
+            self._buckets_since_record[ev.id] = 0
+            return [("resolved" if ev.state == RESOLVED else "updated", ev)]
+        self._buckets_since_record[ev.id] = since
+        return []

@@ -1,0 +1,322 @@
+"""``flashpoint``: replay, eval, synth, demo and bench from the command line.
+
+Exit codes: 0 success; 1 ``replay --strict`` saw rejected records; 2 usage
+errors (bad arguments, missing or unreadable files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from streams.settings import Settings
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _check_input(path: str) -> None:
+    if path == "-":
+        return
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{path}: no such file")
+    if p.is_dir():
+        raise CliError(f"{path}: is a directory, not a post file")
+    if not os.access(p, os.R_OK):
+        raise CliError(f"{path}: not readable")
+    from streams.sources import _format
+
+    try:
+        _format(path)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _open_out(stack: ExitStack, path: str | None) -> IO[str]:
+    """A text stream for ``path`` ('-'/None = stdout; '.gz' suffix = gzip)."""
+    if path in (None, "-"):
+        return sys.stdout
+    try:
+        parent = Path(path).parent
+        if not parent.is_dir():
+            raise CliError(f"{path}: directory {str(parent)!r} does not exist")
+        if path.endswith(".gz"):
+            return stack.enter_context(gzip.open(path, "wt", encoding="utf-8"))
+        return stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _jsonl(out: IO[str], rows: Iterable[dict]) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def _reading(path: str, posts: Iterator) -> Iterator:
+    """Turn I/O failures in the middle of a file into a CliError naming it."""
+    try:
+        yield from posts
+    except (OSError, EOFError) as exc:  # includes gzip.BadGzipFile
+        raise CliError(f"{path}: read failed: {exc}") from None
+
+
+# -- replay --------------------------------------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from streams.replay import replay
+    from streams.sources import RejectCounter, read_posts
+
+    _check_input(args.file)
+    rejects = RejectCounter()
+    with ExitStack() as stack:
+        out = _open_out(stack, args.out)
+        asg_out = _open_out(stack, args.assignments) if args.assignments else None
+        posts = _reading(args.file, read_posts(args.file, on_reject=rejects))
+        result = replay(posts, Settings().detector_config(),
+                        on_record=lambda rec: _jsonl(out, [rec]))
+        if asg_out is not None:
+            _jsonl(asg_out, result.assignments)
+    rejects.report()
+    n = result.stats.get("posts", 0)
+    print(f"replay: {n} posts, {len(result.records)} event records, "
+          f"{len({r['id'] for r in result.records})} events, {rejects.total} rejected, "
+          f"{result.elapsed_s:.2f} s", file=sys.stderr)
+    return 1 if args.strict and rejects.total else 0
+
+
+# -- eval ----------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from streams.evaluate import METRIC_KEYS, details, format_table, plot_timeline, score
+    from streams.replay import replay
+    from streams.sources import RejectCounter, read_labeled
+
+    _check_input(args.file)
+    plot = args.plot or (str(Path(args.json).with_suffix(".png")) if args.json else None)
+    for path in (args.json, plot, args.records, args.assignments):
+        if path and not Path(path).parent.is_dir():
+            raise CliError(f"{path}: directory {str(Path(path).parent)!r} does not exist")
+    rejects = RejectCounter()
+    truth: list[tuple[str, float, str | None]] = []
+
+    def posts():
+        # Ground truth is kept here, beside the stream; the pipeline sees Post objects only.
+        for lp in read_labeled(args.file, on_reject=rejects):
+            truth.append((lp.post.id, lp.post.ts, lp.event))
+            yield lp.post
+
+    result = replay(_reading(args.file, posts()), Settings().detector_config())
+    rejects.report()
+    kw = {"min_event_posts": args.min_event_posts}
+    metrics = score(truth, result.records, result.assignments, elapsed_s=result.elapsed_s, **kw)
+    info = details(truth, result.records, result.assignments, **kw)
+    sys.stdout.write(format_table(metrics, info))
+    with ExitStack() as stack:
+        if args.json:
+            out = _open_out(stack, args.json)
+            json.dump({k: metrics[k] for k in METRIC_KEYS}, out, indent=1)
+            out.write("\n")
+        if args.records:
+            _jsonl(_open_out(stack, args.records), result.records)
+        if args.assignments:
+            _jsonl(_open_out(stack, args.assignments), result.assignments)
+    if plot:
+        try:
+            plot_timeline(truth, result.assignments, plot, title=Path(args.file).name)
+        except OSError as exc:
+            raise CliError(f"{plot}: cannot write: {exc}") from None
+        print(f"eval: timeline written to {plot}", file=sys.stderr)
+    return 0
+
+
+# -- synth ---------------------------------------------------------------------------------
+
+
+def _describe(ev) -> str:
+    get = lambda *names: next((getattr(ev, n) for n in names if getattr(ev, n, None) is not None), None)  # noqa: E731
+    name = get("id", "name", "event")
+    parts = [str(x) for x in (get("lang", "language"), get("kind", "type")) if x]
+    posts = get("posts", "n_posts", "size")
+    if posts is not None:
+        parts.append(f"{len(posts) if isinstance(posts, (list, tuple)) else posts} posts")
+    return f"{name}({', '.join(parts)})" if parts else str(name)
+
+
+def synth_summary(stream) -> str:
+    posts = stream.posts
+    span = (_ts(posts[-1]) - _ts(posts[0])) / 3600 if posts else 0.0
+    decoys = getattr(stream, "decoys", ()) or ()
+    line = (f"synth: {len(posts)} posts over {span:.1f} h; {len(stream.events)} injected events: "
+            + ", ".join(_describe(e) for e in stream.events))
+    if decoys:
+        line += f"; {len(decoys)} decoys: " + ", ".join(_describe(d) for d in decoys)
+    return line
+
+
+def _ts(post: dict) -> float:
+    from detectors.post import parse_ts
+
+    return parse_ts(post["ts"])
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from streams import synth
+
+    kw = {} if args.hours is None else {"hours": args.hours}
+    stream = synth.generate(args.seed, **kw)
+    with ExitStack() as stack:
+        out = _open_out(stack, args.out)
+        _jsonl(out, stream.posts)
+    print(synth_summary(stream), file=sys.stderr)
+    return 0
+
+
+# -- demo and bench --------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from streams.demo import run_demo
+
+    run_demo(seed=args.seed, speed=args.speed, live=args.live, metrics_port=args.metrics_port,
+             hours=args.hours, duration_s=args.duration)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.throughput import format_result, run
+
+    if args.json and not Path(args.json).parent.is_dir():
+        raise CliError(f"{args.json}: directory {str(Path(args.json).parent)!r} does not exist")
+    result = run(posts=args.posts, lang=args.lang)
+    print(format_result(result))
+    if args.json:
+        with ExitStack() as stack:
+            out = _open_out(stack, args.json)
+            json.dump(result, out, indent=1)
+            out.write("\n")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flashpoint",
+        description="Real-time detection of emerging events in multilingual post streams.",
+        epilog="Settings come from FLASHPOINT_* environment variables (see streams/settings.py).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("replay", help="run a post file through the pipeline, write event records")
+    p.add_argument("file", metavar="FILE", help="posts: .jsonl, .jsonl.gz, .csv, .csv.gz, or - for stdin")
+    p.add_argument("--out", metavar="EVENTS.jsonl", help="event records (default: stdout)")
+    p.add_argument("--assignments", metavar="OUT.jsonl",
+                   help="one line per emitted event: {alert, t, posts}")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any record was rejected")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("eval", help="replay a labeled file and score the run against its labels")
+    p.add_argument("file", metavar="FILE", help="labeled posts (fields event/label)")
+    p.add_argument("--json", metavar="OUT", help="write the metrics as JSON (and a .png timeline beside it)")
+    p.add_argument("--min-event-posts", type=_positive_int, default=20, metavar="N",
+                   help="events with fewer posts are not eligible for recall (default 20)")
+    p.add_argument("--plot", metavar="PNG", help="write the timeline plot here")
+    p.add_argument("--records", metavar="OUT", help="also write the event records (JSON lines)")
+    p.add_argument("--assignments", metavar="OUT", help="also write the assignments (JSON lines)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("synth", help="write a synthetic labeled stream")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hours", type=_positive_float, default=None, help="stream length (default: the generator's)")
+    p.add_argument("--out", metavar="FILE", help=".jsonl or .jsonl.gz (default: stdout)")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("demo", help="live demo on a synthetic stream (no broker needed)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--speed", type=_positive_float, default=None,
+                   help="stream seconds per wall second (default: the stream lasts about 50 s)")
+    p.add_argument("--no-live", dest="live", action="store_false",
+                   help="plain progress lines instead of the live view (CI, pipes)")
+    p.add_argument("--metrics-port", type=_port, default=None, metavar="P",
+                   help="port of /metrics on 127.0.0.1 (default FLASHPOINT_METRICS_PORT; 0 = free port)")
+    p.add_argument("--hours", type=_positive_float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--duration", type=_positive_float, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="throughput and memory of the pipeline against a plain tokenizer")
+    p.add_argument("--posts", type=_positive_int, default=200_000)
+    p.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    p.add_argument("--no-lang", dest="lang", action="store_false",
+                   help="posts carry no lang: language identification runs inside the pipeline")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2 with a message, --help exits 0
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"flashpoint {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `flashpoint replay f | head`
+        try:  # keep the interpreter's final flush from failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
+    except KeyboardInterrupt:
+        print(f"flashpoint {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
