@@ -38,7 +38,7 @@ SOURCE_FILES = ("crisislext26.jsonl.gz", "crisislext6.jsonl.gz")
 POSTS_PER_EVENT_SECOND = 100.0
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 AUTHORS = 500_000
-CHUNK = 50_000
+CHUNK = 20_000
 SEED = 20240601
 REQUIRED_KEYS = ("posts", "posts_per_s", "baseline_posts_per_s", "ratio", "peak_rss_mb")
 
@@ -50,8 +50,10 @@ _CODAS = ["", "", "n", "r", "s", "l", "x", "k"]
 # -- the stream ------------------------------------------------------------------------------
 
 
-def load_texts(lang: bool) -> tuple[list[str], list[str | None], str]:
-    """Distinct source texts, their language (when ``lang``) and where they came from."""
+def load_texts(lang: bool, limit: int | None = None) -> tuple[list[str], list[str | None], str]:
+    """Distinct source texts in a seeded random order (at most ``limit``), their
+    language (when ``lang``: the file's, else identified once per text, else
+    'en'), and where they came from."""
     texts: dict[str, str | None] = {}
     for name in SOURCE_FILES:
         path = DATA_DIR / name
@@ -68,6 +70,8 @@ def load_texts(lang: bool) -> tuple[list[str], list[str | None], str]:
         texts = dict.fromkeys(_synthetic_texts())
         origin = "synthetic"
     items = list(texts.items())
+    random.Random(SEED).shuffle(items)
+    items = items[:limit]
     if not lang:
         return [t for t, _ in items], [None] * len(items), origin
     from detectors.language import LanguageIdentifier
@@ -102,16 +106,15 @@ def _iso(ts: float) -> str:
 
 def stream_chunks(n: int, texts: list[str], langs: list[str | None], *, seed: int = SEED,
                   chunk: int = CHUNK):
-    """Yield lists of JSON-line bytes, ``chunk`` posts at a time, ``n`` in all."""
+    """Yield lists of JSON-line bytes, ``chunk`` posts at a time, ``n`` in all
+    (``texts`` cycled in order, each with fresh rare words appended)."""
     rng = random.Random(seed)
     dumps = json.dumps
     m = len(texts)
-    order = list(range(m))
-    rng.shuffle(order)
     for start in range(0, n, chunk):
         lines = []
         for i in range(start, min(n, start + chunk)):
-            k = order[i % m]
+            k = i % m
             rare = _made_up(rng)
             extra = ("#" + rare) if rng.random() < 0.25 else rare
             if rng.random() < 0.5:
@@ -131,6 +134,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _rss_mb() -> float:
+    """Current RSS (Linux /proc), else the peak so far."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return _peak_rss_mb()
+
+
 def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> dict:
     from collections import Counter
 
@@ -146,6 +161,7 @@ def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> di
     out: dict = {"kind": kind}
     if kind == "pipeline":
         pipe = Pipeline(DetectorConfig())
+        out["rss_start_mb"] = round(_rss_mb(), 1)  # interpreter, libraries, source texts, empty pipeline
         process = pipe.process
         records = 0
         for lines in stream_chunks(n, texts, langs):
@@ -159,6 +175,7 @@ def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> di
         out.update(event_records=records, late=pipe.stats.get("late", 0))
     else:
         terms = Tokenizer().terms
+        out["rss_start_mb"] = round(_rss_mb(), 1)
         seen: list = []  # hashes of each closed bucket's terms (bookkeeping, not timed)
         paused = 0.0
         buckets = 0
@@ -200,7 +217,7 @@ def run(posts: int = 200_000, lang: bool = True) -> dict:
     """Measure baseline then pipeline on the same ``posts``-post stream; return the figures."""
     if posts <= 0:
         raise ValueError("posts must be positive")
-    texts, langs, origin = load_texts(lang)
+    texts, langs, origin = load_texts(lang, limit=posts)
     base = _in_fresh_process("baseline", posts, texts, langs)
     pipe = _in_fresh_process("pipeline", posts, texts, langs)
     pps = posts / pipe["seconds"] if pipe["seconds"] > 0 else float("inf")
@@ -211,6 +228,7 @@ def run(posts: int = 200_000, lang: bool = True) -> dict:
         "baseline_posts_per_s": round(bps, 1),
         "ratio": round(pps / bps, 4),
         "peak_rss_mb": pipe["peak_rss_mb"],
+        "rss_start_mb": pipe["rss_start_mb"],
         "baseline_peak_rss_mb": base["peak_rss_mb"],
         "distinct_terms": base["distinct_terms"],
         "event_records": pipe["event_records"],
@@ -230,7 +248,7 @@ def format_result(r: dict) -> str:
         ("pipeline posts/s", f"{r['posts_per_s']:,.0f}"),
         ("baseline posts/s", f"{r['baseline_posts_per_s']:,.0f}  (decode + tokenize + count)"),
         ("ratio", f"{r['ratio']:.2f}"),
-        ("peak RSS pipeline", f"{r['peak_rss_mb']:.0f} MB"),
+        ("peak RSS pipeline", f"{r['peak_rss_mb']:.0f} MB  (at start: {r.get('rss_start_mb', 0):.0f} MB)"),
         ("peak RSS baseline", f"{r.get('baseline_peak_rss_mb', 0):.0f} MB"),
         ("distinct terms", f"{r.get('distinct_terms', 0):,}"),
         ("event records", f"{r.get('event_records', 0):,}"),

@@ -133,6 +133,15 @@ class TermBurstDetector:
         """The recent volume once a bucket of ``total`` posts is in."""
         return self._recent_total * self._fast_decay + total
 
+    def baseline_share(self, terms: list[str]) -> list[float]:
+        """Current baseline share of posts carrying each term."""
+        if not terms:
+            return []
+        mean, _ = self._baseline_now(self._slots(terms))
+        if self.steps:
+            mean = mean / (1.0 - (1.0 - self._alpha) ** self.steps)
+        return mean.tolist()
+
     def absorb(self, terms: Iterable[str]) -> None:
         """Take ``terms``' recent share as their baseline (terms held out of the
         baseline for a while that turned out to be ordinary)."""

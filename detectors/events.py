@@ -14,7 +14,7 @@ Lifecycle (event time)::
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -37,7 +37,7 @@ def event_id(bucket_start: float, terms: list[str]) -> str:
 class AlertPolicy:
     """When a candidate storyline becomes an alert, and how severe it is."""
 
-    min_voices: int = 10  # distinct authors (or distinct texts, where authors are unknown)
+    min_voices: int = 15  # distinct authors (or distinct texts, where authors are unknown)
     max_top_voice_share: float = 0.25  # brigades: one voice posting most of it
     min_communities: int = 3  # where at least half the voices have a known community
     max_community_share: float = 0.6  # one closed community carrying most of it
@@ -86,6 +86,8 @@ class Event:
     samples: list[dict] = field(default_factory=list)
     term_hits: Counter = field(default_factory=Counter)
     resolved_at: float | None = None
+    recent_terms: deque = field(default_factory=lambda: deque(maxlen=300))  # of recent posts
+    term_counts: Counter = field(default_factory=Counter)  # all terms of its posts (pruned)
 
     def add_post(self, info, bucket_start: float, max_samples: int = 5) -> None:
         self.posts += 1
@@ -98,6 +100,10 @@ class Event:
         if info.lang:
             self.languages[info.lang] += 1
         self.term_hits.update(t for t in info.terms if t in self.keywords)
+        self.recent_terms.append(info.terms)
+        self.term_counts.update(info.terms)
+        if len(self.term_counts) > 20_000:  # memory bound: keep the head
+            self.term_counts = Counter(dict(self.term_counts.most_common(2_000)))
         if len(self.samples) < max_samples and not info.dup:
             who = info.author or info.voice
             if all((s["author"] or s["voice"]) != who for s in self.samples):

@@ -41,6 +41,13 @@ SHORTENERS = frozenset(
 )
 
 
+# Platform filler in any language: markers, laughter, HTML entities.
+SOCIAL_STOPWORDS = frozenset(
+    "rt via amp gt lt lol lmao lmfao rofl omg haha hahaha hahahaha jaja jajaja jajajaja kkk kkkk "
+    "xd xoxo smh tbh idk ppl u ur im".split()
+)
+
+
 class Tokenizer:
     """Extract the set of distinct terms of a text.
 
@@ -69,7 +76,7 @@ class Tokenizer:
             kind = m.lastgroup
             if kind == "word":
                 word = m.group()
-                if len(word) < min_len or word in stop or word == "rt":
+                if len(word) < min_len or word in stop or word in SOCIAL_STOPWORDS:
                     prev = None
                     continue
                 out[word] = None

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from detectors.bursts import TermScore
 from detectors.events import ACTIVE, EMERGING, FADING, RESOLVED, AlertPolicy, Event, event_id
 from detectors.storylines import group_terms
 
-TRIGGER, ATTACHED = 1.0, 0.5  # keyword weights; a post matches at 1.0
+TRIGGER, ATTACHED = 1.0, 0.34  # keyword weights: a post matches with one trigger or three attached
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,15 @@ class TrackerConfig:
     dup_weight: float = 0.25
     max_trigger_terms: int = 12  # strongest terms of a new storyline that match alone
     attach_overlap: float = 0.3
-    young_seconds: float = 3600.0  # share of a storyline's posts an event must already match
+    max_keyword_share: float = 0.01  # keywords are rare in normal times
+    expand_min_posts: int = 20
+    expand_top: int = 20
+    expand_min_frac: float = 0.2
+    expand_trigger_frac: float = 0.4
+    expand_lift: float = 4.0
+    young_seconds: float = 4 * 3600.0
+    sibling_seconds: float = 6 * 3600.0
+    sibling_overlap: float = 0.15  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
     emerging_buckets: int = 3
     fading_level: float = 0.25  # of the peak level
@@ -47,9 +55,17 @@ class TrackerConfig:
 
 
 class EventTracker:
-    def __init__(self, config: TrackerConfig | None = None, policy: AlertPolicy | None = None):
+    def __init__(
+        self,
+        config: TrackerConfig | None = None,
+        policy: AlertPolicy | None = None,
+        baseline_share: Callable[[list[str]], Sequence[float]] | None = None,
+    ):
         self.config = config or TrackerConfig()
         self.policy = policy or AlertPolicy()
+        # Baseline share of posts carrying each term (from the burst detector):
+        # lets an event adopt the words its own posts are made of.
+        self.baseline_share = baseline_share
         self.events: dict[str, Event] = {}
         self._index: dict[str, list[Event]] = defaultdict(list)  # keyword -> events
         self._buckets_since_record: dict[str, int] = {}
@@ -89,6 +105,15 @@ class EventTracker:
                     best = (s, ev)
         return best[1] if best else None
 
+    def _trigger_match(self, terms) -> Event | None:
+        """The livelier event one of whose trigger terms the post carries."""
+        best = None
+        for t in terms:
+            for ev in self._index.get(t, ()):
+                if ev.keywords[t] >= TRIGGER and (best is None or (ev.level, ev.id) > (best.level, best.id)):
+                    best = ev
+        return best
+
     def explained(self) -> set[str]:
         return {t for t, evs in self._index.items() if any(e.state != RESOLVED for e in evs)}
 
@@ -115,8 +140,14 @@ class EventTracker:
             if not self._significant(story.terms, posts, bursting, window_volume):
                 continue
             host = self._covering_event(posts, bucket_start)
+            # Only terms far above their baseline describe the story; company
+            # words ("today", "breaking") would make it claim anything later.
+            specific = [t for t in story.terms if bursting[t].ratio >= cfg.min_story_ratio
+                        and bursting[t].share <= cfg.max_keyword_share]
+            if not specific:
+                continue
             if host is not None:
-                for t in story.terms:
+                for t in specific:
                     self._add_keyword(host, t, ATTACHED)
                 if host.state == RESOLVED:  # the story came back: same id
                     host.state, host.resolved_at = ACTIVE, None
@@ -128,11 +159,8 @@ class EventTracker:
             ev = Event(id=event_id(bucket_start, ranked[:5]), created=bucket_start, keywords={})
             if ev.id in self.events:
                 continue
-            # Only new terms match a post alone; known ones ("boston") need company.
-            new = [t for t in ranked if bursting[t].ratio >= cfg.min_story_ratio]
-            for i, t in enumerate(ranked):
-                strong = t in new[: cfg.max_trigger_terms]
-                self._add_keyword(ev, t, TRIGGER if strong else ATTACHED)
+            for i, t in enumerate(t for t in ranked if t in specific):
+                self._add_keyword(ev, t, TRIGGER if i < cfg.max_trigger_terms else ATTACHED)
             self.events[ev.id] = ev
             for p in posts:  # the evidence that made it a storyline
                 if p.owner is None:
@@ -161,13 +189,22 @@ class EventTracker:
             if ev is not None and ev.emitted:
                 assigned.append((ev, p))
 
+        for eid in new_posts:
+            ev = self.events.get(eid)
+            if ev is not None:
+                self._expand(ev)
+
         # 4. alert decision for candidates; 5. lifecycles
         for ev in list(self.events.values()):
             n = new_posts.get(ev.id, 0)
             ev.level = ev.level * 0.7 + n
             if ev.state == "candidate":
                 age = (bucket_start - ev.created) / cfg.bucket_seconds
-                if self.policy.spreading(ev):
+                sibling = self.policy.spreading(ev) and self._sibling(ev, bucket_start)
+                if sibling:  # a facet of a story already alerted: no second alert
+                    self._fold(ev, sibling, to_assign, assigned)
+                    touched.add(sibling.id)
+                elif self.policy.spreading(ev):
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
                     ev.severity = self.policy.severity(ev)
                     ev.peak_level = ev.level
@@ -202,6 +239,56 @@ class EventTracker:
         z = (observed - expected) / (expected + cfg.story_prior) ** 0.5
         return z >= cfg.min_story_z and (observed + 1.0) / (expected + 1.0) >= cfg.min_story_ratio
 
+    def _expand(self, ev: Event) -> None:
+        """Adopt as keywords the terms that a large share of the event's own posts
+        carry and that are far more common there than in the stream at large
+        (a crawl's hashtag learned before the burst, "#yycflood")."""
+        cfg = self.config
+        if self.baseline_share is None or ev.posts < cfg.expand_min_posts:
+            return
+        top = [(t, c) for t, c in ev.term_counts.most_common(cfg.expand_top) if t not in ev.keywords]
+        if not top:
+            return
+        shares = self.baseline_share([t for t, _ in top])
+        for (t, c), share in zip(top, shares):
+            frac = c / ev.posts
+            if frac < cfg.expand_min_frac:
+                break  # most_common order: the rest are rarer
+            if frac >= cfg.expand_lift * max(share, cfg.min_share):
+                self._add_keyword(ev, t, TRIGGER if frac >= cfg.expand_trigger_frac else ATTACHED)
+
+    def _sibling(self, cand: Event, bucket_start: float) -> Event | None:
+        """A live, emitted event that talks about the candidate's story: its recent
+        posts carry the candidate's trigger terms, or the candidate's posts carry
+        its keywords (only its trigger terms once it is older than
+        ``sibling_seconds``: an old story collects keywords that new ones share)."""
+        cfg = self.config
+        triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
+        theirs = list(cand.recent_terms)
+        best, best_share = None, 0.0
+        for ev in self.events.values():
+            if not ev.emitted or ev.state == RESOLVED:
+                continue
+            young = bucket_start - ev.created <= cfg.sibling_seconds
+            claim = ev.keywords.keys() if young else {t for t, w in ev.keywords.items() if w >= TRIGGER}
+            mine = ev.recent_terms
+            share_a = sum(1 for ts in mine if not triggers.isdisjoint(ts)) / max(1, len(mine))
+            share_b = sum(1 for ts in theirs if not claim.isdisjoint(ts)) / max(1, len(theirs))
+            share = max(share_a, share_b)
+            if share >= cfg.sibling_overlap and share > best_share:
+                best, best_share = ev, share
+        return best
+
+    def _fold(self, cand: Event, host: Event, to_assign, assigned) -> None:
+        for t in cand.keywords:
+            self._add_keyword(host, t, ATTACHED)
+        for p in to_assign:
+            if p.owner == cand.id:
+                p.owner = host.id
+                host.add_post(p, cand.created)
+                assigned.append((host, p))
+        self._drop(cand)
+
     def _covering_event(self, posts: Sequence, bucket_start: float) -> Event | None:
         """The event (live or remembered) that already matches most of these posts.
         A young event also claims posts that share only a weaker keyword with it:
@@ -212,7 +299,7 @@ class EventTracker:
         for p in posts:
             ev = self.best_match(p.terms, include_resolved=True, threshold=ATTACHED)
             if ev is not None and ev.created < young:
-                ev = self.best_match(p.terms, include_resolved=True)
+                ev = self._trigger_match(p.terms)
             if ev is not None:
                 votes[ev.id] += 1
                 found[ev.id] = ev

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -145,41 +146,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
 # -- synth ---------------------------------------------------------------------------------
 
 
-def _describe(ev) -> str:
-    get = lambda *names: next((getattr(ev, n) for n in names if getattr(ev, n, None) is not None), None)  # noqa: E731
-    name = get("id", "name", "event")
-    parts = [str(x) for x in (get("lang", "language"), get("kind", "type")) if x]
-    posts = get("posts", "n_posts", "size")
-    if posts is not None:
-        parts.append(f"{len(posts) if isinstance(posts, (list, tuple)) else posts} posts")
-    return f"{name}({', '.join(parts)})" if parts else str(name)
-
-
 def synth_summary(stream) -> str:
-    posts = stream.posts
-    span = (_ts(posts[-1]) - _ts(posts[0])) / 3600 if posts else 0.0
-    decoys = getattr(stream, "decoys", ()) or ()
-    line = (f"synth: {len(posts)} posts over {span:.1f} h; {len(stream.events)} injected events: "
-            + ", ".join(_describe(e) for e in stream.events))
-    if decoys:
-        line += f"; {len(decoys)} decoys: " + ", ".join(_describe(d) for d in decoys)
-    return line
-
-
-def _ts(post: dict) -> float:
+    """One line: what the synthetic stream holds."""
     from detectors.post import parse_ts
 
-    return parse_ts(post["ts"])
+    posts = stream.posts
+    span = (parse_ts(posts[-1]["ts"]) - parse_ts(posts[0]["ts"])) / 3600 if posts else 0.0
+    events = ", ".join(f"{e.id} ({e.lang}, {e.posts} posts, from "
+                       f"{datetime.fromtimestamp(e.start, timezone.utc):%H:%M})" for e in stream.events)
+    decoys = ", ".join(f"{name} ({', '.join(kws[:2])})" for name, kws in stream.decoys.items())
+    return (f"synth: {len(posts)} posts over {span:.1f} h; {len(stream.events)} injected events: "
+            f"{events}; decoys: {decoys or 'none'}")
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from streams import synth
 
+    out = args.out or "-"
+    if out != "-" and not Path(out).parent.is_dir():
+        raise CliError(f"{out}: directory {str(Path(out).parent)!r} does not exist")
     kw = {} if args.hours is None else {"hours": args.hours}
     stream = synth.generate(args.seed, **kw)
-    with ExitStack() as stack:
-        out = _open_out(stack, args.out)
-        _jsonl(out, stream.posts)
+    try:
+        synth.write(stream.posts, out)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write: {exc.strerror or exc}") from None
     print(synth_summary(stream), file=sys.stderr)
     return 0
 

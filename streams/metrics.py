@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, Counter as PromCounter, Gauge, 
 from detectors.post import SCHEMA_FIELDS
 
 #: Languages with their own label value; anything else is "other", none is "und".
-KNOWN_LANGS = ("en", "es", "pt", "fr", "de", "it", "ar", "ru", "ja", "zh", "tr", "tl")
+KNOWN_LANGS = ("en", "es", "pt", "fr", "de", "it", "ar", "ru", "ja", "zh", "pl", "sv", "tr", "tl")
 #: Reject reasons: schema fields plus the record-level ones of streams.sources.
 REJECT_REASONS = tuple(SCHEMA_FIELDS) + ("json", "csv", "record")
 RECORD_TYPES = ("created", "updated", "resolved")

@@ -1,8 +1,8 @@
 """Run-time settings, read once from ``FLASHPOINT_*`` environment variables.
 
->>> s = Settings()
->>> s.metrics_host, s.bucket_seconds, s.detector_config().bucket_seconds
-('127.0.0.1', 300.0, 300.0)
+>>> s = Settings(bucket_seconds=120)   # keyword arguments win over the environment
+>>> s.bucket_seconds, s.detector_config().bucket_seconds, s.detector_config().window_buckets
+(120.0, 120.0, 12)
 >>> Settings(identify_language=False).detector_config().identify_language
 False
 """

@@ -355,8 +355,13 @@ def _background(s: _Stream, rng: np.random.Generator, py: random.Random, t0: flo
                 per_min: float, phase: float) -> None:
     w = s.world
 
-    def rate(t):  # gentle daily curve, +-20%
-        return per_min * (1.0 + 0.2 * np.sin(2 * np.pi * (t % 86400.0) / 86400.0 + phase))
+    def daily(t):  # gentle daily curve, +-20%
+        return 1.0 + 0.2 * np.sin(2 * np.pi * (t % 86400.0) / 86400.0 + phase)
+
+    mean = float(np.mean(daily(np.linspace(t0, t1, 1001))))
+
+    def rate(t):  # background_per_min is the mean rate over the stream
+        return per_min * daily(t) / mean
 
     times = _poisson_times(rng, t0, t1, rate)
     p = w.activity / w.activity.sum()
@@ -488,9 +493,10 @@ class _IncidentPlan:
 
     @property
     def keywords(self) -> tuple[str, ...]:
-        native, _, english = self.place
-        words = (native, english, V.INCIDENTS[self.kind][self.lang][0], V.INCIDENTS[self.kind]["en"][0],
-                 self.hashtag, self.noun_tag)
+        native, native_in, english = self.place
+        inflected = native_in.split(" ", 1)[-1]  # "w Krakowie" -> "Krakowie"
+        words = (native, english, inflected, V.INCIDENTS[self.kind][self.lang][0],
+                 V.INCIDENTS[self.kind]["en"][0], self.hashtag, self.noun_tag)
         return tuple(dict.fromkeys(words))
 
 
@@ -626,7 +632,6 @@ def _seasonal(s: _Stream, rng: np.random.Generator, py: random.Random, theme: di
     who, cum = w.speakers("en")
     times = _poisson_times(rng, t0, t1, lambda t: _seasonal_rate(t, t0, t1, r0))
     originals: list[_Rec] = []
-    en = V.BACKGROUND["en"]
     for t in times.tolist():
         a = py.choices(who, cum_weights=cum)[0]
         u = py.random()
@@ -639,7 +644,7 @@ def _seasonal(s: _Stream, rng: np.random.Generator, py: random.Random, theme: di
             tgt = originals[-1]
             if tgt.author != a:
                 handle = s.handle(tgt.author)
-                body = _fill(py.choice(en["replies"]), en, py)
+                body = _fill(py.choice(V.SEASONAL_REPLIES), theme, py)
                 s.add(t, a, f"{handle} {body}", "en", reply_to=tgt.key, mentions=[handle], label=LABEL_SEASONAL)
                 continue
         body = _fill(py.choice(theme["templates"]), theme, py)
@@ -653,12 +658,13 @@ def _brigade(s: _Stream, rng: np.random.Generator, py: random.Random, camp: dict
     w = s.world
     lang = camp["lang"]
     home = py.choice([c for c in range(w.n_comm) if w.main_lang[c] == lang])
-    pool = [a for a in w.members[home] if lang in w.speaks[a]] or w.members[home]
+    pool = [a for a in w.members[home] if lang in w.speaks[a] and not w.news[a]] or w.members[home]
     accounts = py.sample(pool, py.randint(3, 6))
     weights = [py.uniform(0.5, 2.0) for _ in accounts]
     n = py.randint(300, 600)
-    span = py.uniform(30, 60) * 60
-    lo, hi = t0 + 0.5 * (t1 - t0) / 6, t1 - span - 0.25 * (t1 - t0) / 6
+    dur = t1 - t0
+    span = min(py.uniform(30, 60) * 60, 0.5 * dur)
+    lo, hi = t0 + dur / 12, t1 - span - dur / 24  # 30 min in, 15 min before the end (6 h stream)
     start = py.uniform(lo, max(lo, hi))
     times = np.sort(start + rng.random(n) * span)
     fillers = V.BRIGADE_FILLERS[lang]
@@ -718,6 +724,8 @@ def _plan(rng: np.random.Generator, py: random.Random, t0: float, t1: float):
 def generate(seed: int = 1, *, hours: float = 6.0, background_per_min: float = 40.0,
              start: str = "2026-03-02T00:00:00Z") -> SynthStream:
     """Build the synthetic stream for ``seed`` (see the module docstring)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if hours <= 0:
         raise ValueError("hours must be positive")
     if background_per_min < 0:

@@ -1011,6 +1011,10 @@ BRIGADE_FILLERS = {
     "de": ("Teilen!", "RT wenn du zustimmst", "Wir geben nicht auf", "Macht Lärm!", "Weitersagen"),
 }
 
+#: Replies inside the seasonal topic (slots from the theme).
+SEASONAL_REPLIES = ("same here, it's {adj}", "tell me about it", "ugh same", "stay safe out there",
+                    "honestly {adj}", "it's only getting worse", "same every single year lol")
+
 #: Slow, smoothly rising English topics.  Slots: {temp} and the theme's lists.
 SEASONAL = (
     {"name": "heat", "tags": ("#heatwave", "#summer"), "emoji": ("🥵", "☀️", "😓"),

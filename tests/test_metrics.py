@@ -1,0 +1,111 @@
+"""Prometheus metrics: names, bounded labels, the loopback endpoint."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from detectors.post import Post
+from streams.metrics import KNOWN_LANGS, MAX_SOURCES, PipelineMetrics, serve, stop
+from streams.sources import Rejected
+
+
+@pytest.fixture
+def reg():
+    return CollectorRegistry()  # fresh per test: no clashes with the global registry
+
+
+@pytest.fixture
+def metrics(reg):
+    return PipelineMetrics(reg, source="test")
+
+
+def value(reg, name, **labels):
+    return reg.get_sample_value(name, labels) or 0.0
+
+
+@pytest.mark.parametrize("lang, label", [
+    ("en", "en"), ("EN", "en"), ("pl", "pl"), ("zh", "zh"),
+    ("xx", "other"), ("tlh", "other"), ("", "und"), (None, "und"),
+])
+def test_lang_label_is_bounded(metrics, reg, lang, label):
+    metrics.ingested(Post("1", 100.0, "hello", lang=lang))
+    assert value(reg, "flashpoint_posts_ingested_total", source="test", lang=label) == 1
+    assert label in KNOWN_LANGS + ("other", "und")
+
+
+def test_many_languages_make_few_series(metrics, reg):
+    for i in range(500):
+        metrics.ingested(Post(str(i), float(i), "x", lang=f"l{i}"))
+    samples = [s for m in reg.collect() if m.name == "flashpoint_posts_ingested"
+               for s in m.samples if s.name.endswith("_total")]
+    assert len(samples) == 1 and samples[0].labels["lang"] == "other" and samples[0].value == 500
+
+
+def test_source_label_is_bounded(metrics, reg):
+    for i in range(MAX_SOURCES + 10):
+        metrics.ingested(Post(str(i), 1.0, "x", source=f"client {i}"))
+    metrics.ingested(Post("none", 1.0, "x"))  # no source: the driver's default
+    sources = {s.labels["source"] for m in reg.collect() if m.name == "flashpoint_posts_ingested"
+               for s in m.samples if s.name.endswith("_total")}
+    assert len(sources) == MAX_SOURCES + 1 and "other" in sources
+
+
+@pytest.mark.parametrize("field, label", [
+    ("ts", "ts"), ("followers", "followers"), ("<json>", "json"), ("<csv>", "csv"),
+    ("<record>", "record"), ("made up", "other"),
+])
+def test_reject_reason_is_the_field(metrics, reg, field, label):
+    metrics.rejected(Rejected("f.jsonl", 3, field, "bad", "{}"))
+    assert value(reg, "flashpoint_posts_rejected_total", reason=label) == 1
+
+
+def test_records_drive_counters_and_active_gauge(metrics, reg):
+    def rec(kind, eid, state, severity):
+        return {"type": kind, "id": eid, "state": state, "severity": severity}
+
+    metrics.records([rec("created", "a", "emerging", "info"), rec("created", "b", "emerging", "warning")])
+    assert value(reg, "flashpoint_active_events", severity="info", state="emerging") == 1
+    metrics.records([rec("updated", "a", "active", "critical"), rec("resolved", "b", "resolved", "warning"),
+                     rec("weird", "c", "emerging", "info")])
+    assert value(reg, "flashpoint_event_records_total", type="created") == 2
+    assert value(reg, "flashpoint_event_records_total", type="updated") == 1
+    assert value(reg, "flashpoint_event_records_total", type="resolved") == 1
+    assert value(reg, "flashpoint_event_records_total", type="other") == 1
+    assert value(reg, "flashpoint_active_events", severity="info", state="emerging") == 1  # "c"
+    assert value(reg, "flashpoint_active_events", severity="critical", state="active") == 1
+    assert value(reg, "flashpoint_active_events", severity="warning", state="emerging") == 0
+
+
+def test_batch_counts_deltas_of_cumulative_stats(metrics, reg):
+    metrics.batch({"posts": 10, "buckets": 2, "late": 1}, 0.01)
+    metrics.batch({"posts": 20, "buckets": 5, "late": 1}, 0.02)
+    assert value(reg, "flashpoint_buckets_closed_total") == 5
+    assert value(reg, "flashpoint_posts_late_total") == 1
+    assert value(reg, "flashpoint_processing_latency_seconds_count") == 2
+    assert value(reg, "flashpoint_processing_latency_seconds_sum") == pytest.approx(0.03)
+
+
+def test_last_event_timestamp(metrics, reg):
+    metrics.ingested(Post("1", 1_700_000_000.5, "x"))
+    assert value(reg, "flashpoint_last_event_timestamp_seconds") == 1_700_000_000.5
+
+
+def test_serve_on_loopback_free_port(metrics, reg):
+    metrics.ingested(Post("1", 5.0, "x", lang="sv"))
+    port = serve(reg, "127.0.0.1", 0)
+    try:
+        assert port > 0
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    finally:
+        stop(port)
+    assert 'flashpoint_posts_ingested_total{lang="sv",source="test"} 1.0' in body
+    assert "flashpoint_processing_latency_seconds_bucket" in body
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", ""])
+def test_serve_refuses_wildcard(reg, host):
+    with pytest.raises(ValueError, match="wildcard"):
+        serve(reg, host, 0)
