@@ -45,7 +45,7 @@ class TrackerConfig:
     expand_lift: float = 4.0
     young_seconds: float = 4 * 3600.0
     sibling_seconds: float = 6 * 3600.0
-    sibling_overlap: float = 0.15  # share of a storyline's posts an event must already match
+    sibling_overlap: float = 0.1  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
     emerging_buckets: int = 3
     fading_level: float = 0.25  # of the peak level
