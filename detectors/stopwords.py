@@ -24,7 +24,7 @@ import stopwordsiso
 # Content words some stopwords-iso lists carry; a crisis is often about them.
 CONTENT_WORDS = frozenset("""
 fire fires help home homes world million millions billion state states system room rooms ring
-open opened man men young old new computer microsoft cry free high low dear bill great interest
+open opened man men young old computer microsoft cry free high low dear bill great interest
 line lines page problem problems serious test turn run side work worked working year years today
 web website water power end ended house houses people person city area areas school police
 information important large small big long short water case cases cause causes group groups

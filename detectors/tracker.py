@@ -47,6 +47,7 @@ class TrackerConfig:
     sibling_seconds: float = 6 * 3600.0
     sibling_overlap: float = 0.1  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
+    confirm_buckets: int = 1
     emerging_buckets: int = 3
     fading_level: float = 0.25  # of the peak level
     resolve_after_seconds: float = 6 * 3600.0
@@ -204,7 +205,7 @@ class EventTracker:
                 if sibling:  # a facet of a story already alerted: no second alert
                     self._fold(ev, sibling, to_assign, assigned)
                     touched.add(sibling.id)
-                elif self.policy.spreading(ev):
+                elif self.policy.spreading(ev) and ev.confirmations + 1 >= cfg.confirm_buckets:
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
                     ev.severity = self.policy.severity(ev)
                     ev.peak_level = ev.level
@@ -213,6 +214,8 @@ class EventTracker:
                     assigned.extend((ev, p) for p in to_assign if p.owner == ev.id)
                 elif age >= cfg.candidate_ttl_buckets:
                     self._drop(ev)
+                else:  # spreading is confirmed on consecutive closes; a one-bucket spike is not news
+                    ev.confirmations = ev.confirmations + 1 if self.policy.spreading(ev) else 0
                 continue
             if ev.state == RESOLVED:
                 if bucket_end - (ev.resolved_at or bucket_end) > cfg.reopen_window_seconds:
@@ -261,7 +264,7 @@ class EventTracker:
         """A live, emitted event that talks about the candidate's story: its recent
         posts carry the candidate's trigger terms, or the candidate's posts carry
         its keywords (only its trigger terms once it is older than
-        ``sibling_seconds``: an old story collects keywords that new ones share)."""
+        ``sibling_seconds``: an old story collects words that new ones share)."""
         cfg = self.config
         triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
         theirs = list(cand.recent_terms)
@@ -272,9 +275,8 @@ class EventTracker:
             young = bucket_start - ev.created <= cfg.sibling_seconds
             claim = ev.keywords.keys() if young else {t for t, w in ev.keywords.items() if w >= TRIGGER}
             mine = ev.recent_terms
-            share_a = sum(1 for ts in mine if not triggers.isdisjoint(ts)) / max(1, len(mine))
-            share_b = sum(1 for ts in theirs if not claim.isdisjoint(ts)) / max(1, len(theirs))
-            share = max(share_a, share_b)
+            share = max(sum(1 for ts in theirs if not claim.isdisjoint(ts)) / max(1, len(theirs)),
+                        sum(1 for ts in mine if not triggers.isdisjoint(ts)) / max(1, len(mine)))
             if share >= cfg.sibling_overlap and share > best_share:
                 best, best_share = ev, share
         return best
