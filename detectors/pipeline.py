@@ -193,18 +193,17 @@ class Pipeline:
             if s.recent >= cfg.min_recent and s.z >= cfg.min_z and s.ratio >= cfg.min_ratio
             and s.share <= cfg.max_baseline_share
         }
-        frozen = set(bursting) | self.tracker.explained()
         if self.bursts.steps < cfg.warmup_buckets:
             # No history yet: hold out of the baseline what a large share of posts
             # carry (the story a stream starts in), and let only that burst.
             floor = cfg.warmup_min_share * self.bursts.recent_total_after(total)
             held = {t for t, s in scores.items() if s.recent >= floor and s.share <= cfg.max_baseline_share}
             bursting = {t: s for t, s in bursting.items() if t in held}
-            frozen |= held
             self._held |= held
         elif self._held:  # warm-up over: what no story claimed becomes baseline
             self.bursts.absorb(self._held - self.tracker.explained())
             self._held = set()
+        frozen = set(bursting) | self.tracker.explained() | self._held
         self.bursts.learn_one(counts, total, frozen=frozen & counts.keys())
 
         self._window.append(posts if len(posts) <= cfg.max_window_posts_per_bucket
