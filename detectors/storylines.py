@@ -1,7 +1,7 @@
 """Storylines: bursting terms that burst *together* are one story.
 
 Bursting terms are joined when they co-occur in the same recent posts (their
-shared posts are at least ``min_overlap`` of the rarer term's posts); the
+shared posts are at least ``min_overlap`` of *each* term's posts); the
 connected groups are storylines, each with the recent posts that carry it.
 
 River's clusterers were measured first (``bench/storyline_clustering.py``):
@@ -66,7 +66,9 @@ def group_terms(
         return t
 
     for (a, b), shared in pairs.items():
-        if shared >= min_shared and shared >= min_overlap * min(df[a], df[b]):
+        # Both ways: a common word ("breaking") that rides along with several
+        # stories must not chain them into one.
+        if shared >= min_shared and shared >= min_overlap * max(df[a], df[b]):
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)

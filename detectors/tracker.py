@@ -13,6 +13,7 @@ Stages, in order, once per closed bucket (``update``):
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
@@ -44,8 +45,8 @@ class TrackerConfig:
     expand_trigger_frac: float = 0.4
     expand_lift: float = 4.0
     young_seconds: float = 4 * 3600.0
-    sibling_seconds: float = 6 * 3600.0
-    sibling_overlap: float = 0.1  # share of a storyline's posts an event must already match
+    sibling_similarity: float = 0.12
+    profile_terms: int = 50  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
     confirm_buckets: int = 1
     emerging_buckets: int = 3
@@ -238,7 +239,9 @@ class EventTracker:
         if len(carriers) < cfg.min_story_posts:
             return False
         observed = sum(cfg.dup_weight if p.dup else 1.0 for p in carriers)
-        expected = sum(max(scores[t].share, cfg.min_share) for t in new) * window_volume
+        # Union bound on the share of posts carrying any new term; the floor
+        # applies once, or a big story (many new terms) would expect too much.
+        expected = max(sum(scores[t].share for t in new), cfg.min_share) * window_volume
         z = (observed - expected) / (expected + cfg.story_prior) ** 0.5
         return z >= cfg.min_story_z and (observed + 1.0) / (expected + 1.0) >= cfg.min_story_ratio
 
@@ -261,25 +264,29 @@ class EventTracker:
                 self._add_keyword(ev, t, TRIGGER if frac >= cfg.expand_trigger_frac else ATTACHED)
 
     def _sibling(self, cand: Event, bucket_start: float) -> Event | None:
-        """A live, emitted event that talks about the candidate's story: its recent
-        posts carry the candidate's trigger terms, or the candidate's posts carry
-        its keywords (only its trigger terms once it is older than
-        ``sibling_seconds``: an old story collects words that new ones share)."""
+        """The live, emitted event whose posts talk like the candidate's: cosine
+        similarity of their term profiles, each term weighted by how rare it is in
+        the stream at large, so shared place names count and shared "hope" or
+        "fire" (two fires at once) do not carry two stories into one."""
         cfg = self.config
-        triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
-        theirs = list(cand.recent_terms)
-        best, best_share = None, 0.0
+        best, best_sim = None, cfg.sibling_similarity
+        cand_vec = self._profile(cand)
         for ev in self.events.values():
             if not ev.emitted or ev.state == RESOLVED:
                 continue
-            young = bucket_start - ev.created <= cfg.sibling_seconds
-            claim = ev.keywords.keys() if young else {t for t, w in ev.keywords.items() if w >= TRIGGER}
-            mine = ev.recent_terms
-            share = max(sum(1 for ts in theirs if not claim.isdisjoint(ts)) / max(1, len(theirs)),
-                        sum(1 for ts in mine if not triggers.isdisjoint(ts)) / max(1, len(mine)))
-            if share >= cfg.sibling_overlap and share > best_share:
-                best, best_share = ev, share
+            sim = _cosine(cand_vec, self._profile(ev))
+            if sim >= best_sim:
+                best, best_sim = ev, sim
         return best
+
+    def _profile(self, ev: Event) -> dict[str, float]:
+        """tf-idf of the event's most frequent terms (idf from the baseline share)."""
+        top = ev.term_counts.most_common(self.config.profile_terms)
+        if not top:
+            return {}
+        shares = self.baseline_share([t for t, _ in top]) if self.baseline_share else [0.0] * len(top)
+        floor = self.config.min_share / 10
+        return {t: c * math.log(1.0 / max(share, floor)) for (t, c), share in zip(top, shares)}
 
     def _fold(self, cand: Event, host: Event, to_assign, assigned) -> None:
         for t in cand.keywords:
@@ -330,3 +337,12 @@ class EventTracker:
             return [("resolved" if ev.state == RESOLVED else "updated", ev)]
         self._buckets_since_record[ev.id] = since
         return []
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(w * b[t] for t, w in a.items() if t in b)
+    if dot <= 0.0:
+        return 0.0
+    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
