@@ -156,10 +156,9 @@ class TermBurstDetector:
         self._base_step[slots] = self.steps
 
     # -- River-style API ---------------------------------------------------------------
-    def score_one(self, counts: Mapping[str, float], total: float) -> dict[str, TermScore]:
-        """Scores for the terms of a bucket about to be learned (state unchanged)."""
-        if not counts:
-            return {}
+    def score_bucket(self, counts: Mapping[str, float], total: float) -> "BucketScores":
+        """Scores of a bucket's terms as arrays (state unchanged); the pipeline
+        thresholds these without building an object per term."""
         terms = list(counts)
         slots = self._slots(terms)
         c = np.fromiter(counts.values(), np.float64, len(terms))
@@ -174,19 +173,24 @@ class TermBurstDetector:
         spread = var * recent_total**2 * self._sum_var_factor
         z = (recent - expected) / np.sqrt(expected + spread + self.prior)
         ratio = (recent + 1.0) / (expected + 1.0)
-        return {
-            t: TermScore(float(r), float(e), float(zz), float(q), float(m))
-            for t, r, e, zz, q, m in zip(terms, recent, expected, z, ratio, mean)
-        }
+        return BucketScores(terms, slots, c, total, recent, expected, z, ratio, mean)
+
+    def score_one(self, counts: Mapping[str, float], total: float) -> dict[str, TermScore]:
+        """Scores for the terms of a bucket about to be learned (state unchanged)."""
+        return self.score_bucket(counts, total).select(slice(None))
 
     def learn_one(self, counts: Mapping[str, float], total: float, frozen: Iterable[str] = ()) -> None:
         """Fold one closed bucket in.  ``frozen`` terms (bursting now) keep their
         baseline as it is, so a burst is not learned as the new normal while it lasts."""
+        terms = list(counts)
+        c = np.fromiter(counts.values(), np.float64, len(terms))
+        self.learn_bucket(terms, self._slots(terms), c, total, frozen)
+
+    def learn_bucket(self, terms: list[str], slots: np.ndarray, c: np.ndarray, total: float,
+                     frozen: Iterable[str] = ()) -> None:
+        """:meth:`learn_one` with the terms' slots already hashed (by :meth:`score_bucket`)."""
         if total <= 0:
             return
-        terms = list(counts)
-        slots = self._slots(terms)
-        c = np.fromiter(counts.values(), np.float64, len(terms))
         recent = self._recent_now(slots) * self._fast_decay
         mean, var = self._baseline_now(slots)
         self.steps += 1
@@ -209,3 +213,28 @@ class TermBurstDetector:
         self._mean[slots] = new_mean
         self._var[slots] = new_var
         self._base_step[slots] = self.steps
+
+
+@dataclass(frozen=True)
+class BucketScores:
+    """One bucket's terms with their scores, as parallel arrays."""
+
+    terms: list[str]
+    slots: np.ndarray
+    counts: np.ndarray
+    total: float
+    recent: np.ndarray
+    expected: np.ndarray
+    z: np.ndarray
+    ratio: np.ndarray
+    share: np.ndarray
+
+    def select(self, mask) -> dict[str, TermScore]:
+        """:class:`TermScore` objects for the terms picked by ``mask`` (bool array or slice)."""
+        idx = np.arange(len(self.terms))[mask]
+        terms = self.terms
+        return {
+            terms[i]: TermScore(float(r), float(e), float(z), float(q), float(m))
+            for i, r, e, z, q, m in zip(idx.tolist(), self.recent[idx], self.expected[idx], self.z[idx],
+                                         self.ratio[idx], self.share[idx])
+        }

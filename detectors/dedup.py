@@ -40,17 +40,18 @@ class NearDuplicateFilter:
         self.max_signatures = max_signatures
         self._seen: dict[int, int] = {}
 
-    def signature(self, text: str) -> int | None:
-        words = [w for w in Tokenizer.words(text) if w != "rt"]
+    def signature(self, text: str, words: list[str] | None = None) -> int | None:
+        """``words``: the text's word sequence if already tokenized (Tokenizer.analyze)."""
+        words = [w for w in (Tokenizer.words(text) if words is None else words) if w != "rt"]
         if len(words) < self.min_words:
             return None
         # The last word may be cut by truncation ("avo..."): leave it out.
         keep = min(self.prefix_words, len(words) - 1)
         return xxhash.xxh3_64_intdigest(" ".join(words[:keep]).encode())
 
-    def update(self, text: str) -> tuple[int | None, int]:
+    def update(self, text: str, words: list[str] | None = None) -> tuple[int | None, int]:
         """Learn ``text``; return ``(signature, earlier copies seen)``."""
-        sig = self.signature(text)
+        sig = self.signature(text, words)
         if sig is None:
             return None, 0
         seen = self._seen

@@ -121,19 +121,19 @@ class Pipeline:
         lang = post.lang
         if lang is None and cfg.identify_language:
             lang = self.language.identify(post.text)
-        terms = self.tokenizer.terms(post.text, lang)
+        terms, words = self.tokenizer.analyze(post.text, lang)
         extra = [t for t in chain(("#" + h.lstrip("#＃").lower() for h in post.hashtags),
                                   ("@" + _handle(m) for m in post.mentions)) if t not in terms]
         if extra:
             terms.extend(dict.fromkeys(extra))
-        sig, copies = self.dedup.update(post.text)
+        sig, copies = self.dedup.update(post.text, words)
         dup = copies > 0 or post.repost_of is not None
         author = _handle(post.author) if post.author else None
         # A copy is not a new voice, whoever posts it; an original is its author
         # (or itself, where the stream has no authors).
         voice = f"text:{sig:x}" if dup and sig is not None else (author or f"post:{post.id}")
         community = self._learn_community(post, author)
-        info = PostInfo(post.id, post.ts, frozenset(terms), voice, author, community, lang, post.text, dup)
+        info = PostInfo(post.id, post.ts, tuple(terms), voice, author, community, lang, post.text, dup)
 
         bucket = int(post.ts // cfg.bucket_seconds)
         if self._closed_through is not None and bucket <= self._closed_through:
@@ -187,24 +187,22 @@ class Pipeline:
             counts[t] += cfg.dup_weight * c
         total = sum(1.0 if not p.dup else cfg.dup_weight for p in posts)
 
-        scores = self.bursts.score_one(counts, total)
-        bursting = {
-            t: s for t, s in scores.items()
-            if s.recent >= cfg.min_recent and s.z >= cfg.min_z and s.ratio >= cfg.min_ratio
-            and s.share <= cfg.max_baseline_share
-        }
+        scored = self.bursts.score_bucket(counts, total)
+        loose = ((scored.recent >= cfg.min_recent) & (scored.z >= cfg.min_z) & (scored.ratio >= cfg.min_ratio)
+                 & (scored.share <= cfg.max_baseline_share))
         if self.bursts.steps < cfg.warmup_buckets:
             # No history yet: hold out of the baseline what a large share of posts
             # carry (the story a stream starts in), and let only that burst.
             floor = cfg.warmup_min_share * self.bursts.recent_total_after(total)
-            held = {t for t, s in scores.items() if s.recent >= floor and s.share <= cfg.max_baseline_share}
-            bursting = {t: s for t, s in bursting.items() if t in held}
-            self._held |= held
+            held = (scored.recent >= floor) & (scored.share <= cfg.max_baseline_share)
+            self._held |= set(scored.select(held))
+            loose &= held
         elif self._held:  # warm-up over: what no story claimed becomes baseline
             self.bursts.absorb(self._held - self.tracker.explained())
             self._held = set()
+        bursting = scored.select(loose)
         frozen = set(bursting) | self.tracker.explained() | self._held
-        self.bursts.learn_one(counts, total, frozen=frozen & counts.keys())
+        self.bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, frozen & counts.keys())
 
         self._window.append(posts if len(posts) <= cfg.max_window_posts_per_bucket
                             else posts[:: math.ceil(len(posts) / cfg.max_window_posts_per_bucket)])

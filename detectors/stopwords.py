@@ -35,10 +35,17 @@ incendie aide feu eau pomoc ogień woda brand hjälp vatten fuego ayuda agua fuo
 """.split())
 
 
+# Platform filler in any language: markers, laughter, HTML entities.
+SOCIAL_STOPWORDS = frozenset(
+    "rt via amp gt lt lol lmao lmfao rofl omg haha hahaha hahahaha jaja jajaja jajajaja kkk kkkk "
+    "xd xoxo smh tbh idk ppl u ur im".split()
+)
+
+
 @lru_cache(maxsize=128)
 def stopwords_for(lang: str | None) -> frozenset[str]:
     """The stopword set for an ISO 639-1 code; English when unknown."""
     code = (lang or "en").split("-")[0].lower()
     if not stopwordsiso.has_lang(code):
         code = "en"
-    return frozenset(stopwordsiso.stopwords(code)) - CONTENT_WORDS
+    return (frozenset(stopwordsiso.stopwords(code)) - CONTENT_WORDS) | SOCIAL_STOPWORDS

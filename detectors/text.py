@@ -41,13 +41,6 @@ SHORTENERS = frozenset(
 )
 
 
-# Platform filler in any language: markers, laughter, HTML entities.
-SOCIAL_STOPWORDS = frozenset(
-    "rt via amp gt lt lol lmao lmfao rofl omg haha hahaha hahahaha jaja jajaja jajajaja kkk kkkk "
-    "xd xoxo smh tbh idk ppl u ur im".split()
-)
-
-
 class Tokenizer:
     """Extract the set of distinct terms of a text.
 
@@ -68,25 +61,35 @@ class Tokenizer:
 
     def terms(self, text: str, lang: str | None = None) -> list[str]:
         """Distinct terms of ``text``, in first-seen order."""
+        return self.analyze(text, lang)[0]
+
+    def analyze(self, text: str, lang: str | None = None) -> tuple[list[str], list[str]]:
+        """``(terms, words)`` in one pass: the distinct terms, and the plain word
+        sequence (words, hashtags and CJK runs, no stopword removal) that
+        near-duplicate signatures are made of."""
         stop = stopwords_for(lang)
         out: dict[str, None] = {}
+        words: list[str] = []
         prev: str | None = None
         min_len = self.min_word_len
+        bigrams = self.bigrams
         for m in _TOKEN.finditer(text.lower()):
             kind = m.lastgroup
             if kind == "word":
                 word = m.group()
-                if len(word) < min_len or word in stop or word in SOCIAL_STOPWORDS:
+                words.append(word)
+                if len(word) < min_len or word in stop:
                     prev = None
                     continue
                 out[word] = None
-                if prev is not None and self.bigrams:
+                if prev is not None and bigrams:
                     out[f"{prev} {word}"] = None
                 prev = word
                 continue
             prev = None
             if kind == "cjk":
                 run = m.group()
+                words.append(run)
                 if len(run) == 1:
                     if run not in stop:
                         out[run] = None
@@ -100,11 +103,13 @@ class Tokenizer:
                 if domain not in SHORTENERS:
                     out["url:" + domain] = None
             elif kind == "tag":
-                out["#" + m.group()[1:]] = None
+                tag = "#" + m.group()[1:]
+                words.append(tag)
+                out[tag] = None
             else:  # mention, emoji
                 out[m.group()] = None
         terms = list(out)
-        return terms[: self.max_terms] if len(terms) > self.max_terms else terms
+        return (terms[: self.max_terms] if len(terms) > self.max_terms else terms), words
 
     @staticmethod
     def words(text: str) -> list[str]:
