@@ -160,7 +160,7 @@ def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> di
     elapsed = 0.0
     out: dict = {"kind": kind}
     if kind == "pipeline":
-        pipe = Pipeline(DetectorConfig())
+        pipe = Pipeline(DetectorConfig(), collect_assignments=False)  # a service keeps no eval record
         out["rss_start_mb"] = round(_rss_mb(), 1)  # interpreter, libraries, source texts, empty pipeline
         process = pipe.process
         records = 0

@@ -21,17 +21,17 @@ True
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any, Mapping
 
 
 class CommunityTracker:
     """Online label propagation over the interaction graph."""
 
-    def __init__(self, max_neighbors: int = 32, max_authors: int = 500_000):
+    def __init__(self, max_neighbors: int = 32, max_authors: int = 200_000):
         self.max_neighbors = max_neighbors
         self.max_authors = max_authors
-        self._edges: dict[str, dict[str, float]] = {}
+        self._edges: OrderedDict[str, dict[str, float]] = OrderedDict()  # oldest first
         self._label: dict[str, str] = {}
 
     def community(self, author: str | None) -> str | None:
@@ -52,8 +52,7 @@ class CommunityTracker:
         for n in neighbors:
             self._relabel(n)
         while len(self._edges) > self.max_authors:
-            gone = next(iter(self._edges))
-            del self._edges[gone]
+            gone, _ = self._edges.popitem(last=False)
             self._label.pop(gone, None)
 
     def score_one(self, x: Mapping[str, Any]) -> float:

@@ -111,6 +111,11 @@ class Event:
                 self.samples.append({"id": info.id, "author": info.author, "voice": info.voice,
                                      "lang": info.lang, "ts": iso(info.ts), "text": info.text[:280]})
 
+    def compact(self, keep: int = 200) -> None:
+        """Drop the bulky per-post state of an event that is no longer live."""
+        self.term_counts = Counter(dict(self.term_counts.most_common(keep)))
+        self.recent_terms.clear()
+
     def top_keywords(self, k: int = 10) -> list[str]:
         return sorted(self.keywords, key=lambda t: (-self.keywords[t], -self.term_hits[t], t))[:k]
 

@@ -30,7 +30,7 @@ is counted (``stats["late"]``) and goes into the oldest open bucket.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -51,7 +51,7 @@ class DetectorConfig:
     bucket_seconds: float = 300.0
     allowed_lateness_seconds: float = 60.0
     window_buckets: int = 12  # recent posts kept for storylines
-    max_window_posts_per_bucket: int = 4000  # memory bound on that window
+    max_window_posts_per_bucket: int = 2000  # memory bound on that window
     table_bits: int = 21
     fast_half_life_buckets: float = 3.0
     baseline_half_life_buckets: float = 288.0
@@ -89,7 +89,10 @@ def _handle(name: str) -> str:
 
 
 class Pipeline:
-    def __init__(self, config: DetectorConfig | None = None):
+    """``collect_assignments``: keep, for evaluation, which posts each event was
+    given (:meth:`assignments`); a long-running service turns it off."""
+
+    def __init__(self, config: DetectorConfig | None = None, *, collect_assignments: bool = True):
         self.config = cfg = config or DetectorConfig()
         self.tokenizer = Tokenizer()
         self.language = LanguageIdentifier()
@@ -107,8 +110,9 @@ class Pipeline:
         self._max_ts = -math.inf
         self._window: list[list[PostInfo]] = []
         self._pending: list[PostInfo] = []  # unmatched posts of the previous bucket
-        self._post_author: dict[str, str] = {}  # recent post id -> author, for replies and reposts
+        self._post_author: OrderedDict[str, str] = OrderedDict()  # recent post id -> author, for replies and reposts
         self._assignments: dict[str, dict] = {}
+        self.collect_assignments = collect_assignments
         self._trigger_ts = 0.0
         self._held: set[str] = set()  # terms kept out of the baseline during warm-up
         self.stats = Counter()
@@ -154,8 +158,8 @@ class Pipeline:
             if ref and ref in self._post_author:
                 neighbors.append(self._post_author[ref])
         self._post_author[post.id] = author
-        if len(self._post_author) > 200_000:
-            del self._post_author[next(iter(self._post_author))]
+        if len(self._post_author) > 100_000:
+            self._post_author.popitem(last=False)
         if neighbors:
             self.communities.learn_one({"author": author, "neighbors": neighbors})
         return self.communities.community(author)
@@ -213,7 +217,7 @@ class Pipeline:
         changes, assigned, unmatched = self.tracker.update(start, bursting, window, self._pending + posts)
         current = {id(p) for p in posts}
         self._pending = [p for p in unmatched if id(p) in current]  # this bucket's get one more chance
-        for ev, p in assigned:
+        for ev, p in (assigned if self.collect_assignments else ()):
             entry = self._assignments.get(ev.id)
             if entry is None:
                 entry = self._assignments[ev.id] = {"alert": ev.id, "t": self._trigger_ts, "posts": []}

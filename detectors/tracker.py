@@ -324,6 +324,7 @@ class EventTracker:
         ev.severity = self.policy.severity(ev)
         if bucket_end - ev.last_post_ts >= cfg.resolve_after_seconds:
             ev.state, ev.resolved_at = RESOLVED, bucket_end
+            ev.compact()  # remembered for a fortnight: keep only what a reopening needs
         elif ev.state == EMERGING and bucket_start - ev.created >= cfg.emerging_buckets * cfg.bucket_seconds:
             ev.state = ACTIVE
         elif ev.state == ACTIVE and ev.level < cfg.fading_level * ev.peak_level:
