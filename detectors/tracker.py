@@ -45,7 +45,8 @@ class TrackerConfig:
     expand_trigger_frac: float = 0.4
     expand_lift: float = 4.0
     young_seconds: float = 4 * 3600.0
-    sibling_similarity: float = 0.12
+    sibling_similarity: float = 0.3
+    sibling_overlap: float = 0.15
     profile_terms: int = 50  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
     confirm_buckets: int = 1
@@ -269,14 +270,23 @@ class EventTracker:
         the stream at large, so shared place names count and shared "hope" or
         "fire" (two fires at once) do not carry two stories into one."""
         cfg = self.config
-        best, best_sim = None, cfg.sibling_similarity
+        best, best_sim = None, 0.0
         cand_vec = self._profile(cand)
+        cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
+        theirs = list(cand.recent_terms)
         for ev in self.events.values():
             if not ev.emitted or ev.state == RESOLVED:
                 continue
             sim = _cosine(cand_vec, self._profile(ev))
-            if sim >= best_sim:
-                best, best_sim = ev, sim
+            # ... or their posts carry each other's trigger terms
+            triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
+            mine = ev.recent_terms
+            overlap = max(sum(1 for ts in theirs if not triggers.isdisjoint(ts)) / max(1, len(theirs)),
+                          sum(1 for ts in mine if not cand_triggers.isdisjoint(ts)) / max(1, len(mine)))
+            if _hashtag_names(cand, ev) or _hashtag_names(ev, cand):
+                overlap = max(overlap, cfg.sibling_overlap)
+            if (sim >= cfg.sibling_similarity or overlap >= cfg.sibling_overlap) and max(sim, overlap) > best_sim:
+                best, best_sim = ev, max(sim, overlap)
         return best
 
     def _profile(self, ev: Event) -> dict[str, float]:
@@ -347,3 +357,13 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if dot <= 0.0:
         return 0.0
     return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
+
+
+def _hashtag_names(a: Event, b: Event) -> bool:
+    """One of ``a``'s hashtags spells one of ``b``'s two main words
+    (#prayforboston, #bostonstrong and "boston"): the same story."""
+    words = [t for t in b.top_keywords(2) if not t.startswith(("#", "@", "url:")) and " " not in t and len(t) >= 4]
+    if not words:
+        return False
+    tags = [t for t in a.top_keywords(10) if t.startswith("#")]
+    return any(w in tag for tag in tags for w in words)
