@@ -86,7 +86,6 @@ class Event:
     samples: list[dict] = field(default_factory=list)
     term_hits: Counter = field(default_factory=Counter)
     resolved_at: float | None = None
-    confirmations: int = 0  # consecutive closes at which a candidate was spreading
     recent_terms: deque = field(default_factory=lambda: deque(maxlen=300))  # of recent posts
     term_counts: Counter = field(default_factory=Counter)  # all terms of its posts (pruned)
 

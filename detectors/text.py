@@ -24,7 +24,7 @@ from detectors.stopwords import stopwords_for
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _EMOJI = "\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF\u2600-\u27BF"
 _TOKEN = re.compile(
-    r"(?P<url>https?://(?:www\.)?(?P<domain>[^\s/?#:]+)\S*)"
+    r"(?P<url>https?://(?:www\.)?(?P<domain>[^\s/?#:…]+)\S*)"
     r"|(?P<tag>[#＃][^\W_][\w]*)"  # hashtags in any script (Arabic, Han, ...)
     r"|(?P<mention>@\w+)"
     rf"|(?P<cjk>[{_CJK}]+)"
@@ -99,7 +99,7 @@ class Tokenizer:
                     if pair not in stop:
                         out[pair] = None
             elif kind == "url":
-                domain = m.group("domain")
+                domain = m.group("domain").rstrip(".")  # "t.co." cut off by a truncated retweet
                 if domain not in SHORTENERS:
                     out["url:" + domain] = None
             elif kind == "tag":

@@ -49,7 +49,6 @@ class TrackerConfig:
     sibling_overlap: float = 0.15
     profile_terms: int = 50  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
-    confirm_buckets: int = 1
     emerging_buckets: int = 3
     fading_level: float = 0.25  # of the peak level
     resolve_after_seconds: float = 6 * 3600.0
@@ -207,7 +206,7 @@ class EventTracker:
                 if sibling:  # a facet of a story already alerted: no second alert
                     self._fold(ev, sibling, to_assign, assigned)
                     touched.add(sibling.id)
-                elif self.policy.spreading(ev) and ev.confirmations + 1 >= cfg.confirm_buckets:
+                elif self.policy.spreading(ev):
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
                     ev.severity = self.policy.severity(ev)
                     ev.peak_level = ev.level
@@ -216,8 +215,6 @@ class EventTracker:
                     assigned.extend((ev, p) for p in to_assign if p.owner == ev.id)
                 elif age >= cfg.candidate_ttl_buckets:
                     self._drop(ev)
-                else:  # spreading is confirmed on consecutive closes; a one-bucket spike is not news
-                    ev.confirmations = ev.confirmations + 1 if self.policy.spreading(ev) else 0
                 continue
             if ev.state == RESOLVED:
                 if bucket_end - (ev.resolved_at or bucket_end) > cfg.reopen_window_seconds:
