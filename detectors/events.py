@@ -93,10 +93,11 @@ class Event:
         self.posts += 1
         self.last_post_ts = max(self.last_post_ts, info.ts)
         self.volume[bucket_start] = self.volume.get(bucket_start, 0) + 1
-        if len(self.voices) < 20_000 or info.voice in self.voices:
-            self.voices[info.voice] += 1
-        if info.community is not None and self.voices[info.voice] == 1:
-            self.communities[info.community] += 1
+        voice = info.voice  # None for a copy: it is its original's voice, not a new one
+        if voice is not None and (len(self.voices) < 20_000 or voice in self.voices):
+            self.voices[voice] += 1
+            if info.community is not None and self.voices[voice] == 1:
+                self.communities[info.community] += 1
         if info.lang:
             self.languages[info.lang] += 1
         self.term_hits.update(t for t in info.terms if t in self.keywords)
@@ -105,7 +106,7 @@ class Event:
         if len(self.term_counts) > 20_000:  # memory bound: keep the head
             self.term_counts = Counter(dict(self.term_counts.most_common(2_000)))
         if len(self.samples) < max_samples and not info.dup:
-            who = info.author or info.voice
+            who = info.author or voice
             if all((s["author"] or s["voice"]) != who for s in self.samples):
                 self.samples.append({"id": info.id, "author": info.author, "voice": info.voice,
                                      "lang": info.lang, "ts": iso(info.ts), "text": info.text[:280]})

@@ -130,12 +130,13 @@ class Pipeline:
                                   ("@" + _handle(m) for m in post.mentions)) if t not in terms]
         if extra:
             terms.extend(dict.fromkeys(extra))
-        sig, copies = self.dedup.update(post.text, words)
+        _, copies = self.dedup.update(post.text, words)
         dup = copies > 0 or post.repost_of is not None
         author = _handle(post.author) if post.author else None
-        # A copy is not a new voice, whoever posts it; an original is its author
-        # (or itself, where the stream has no authors).
-        voice = f"text:{sig:x}" if dup and sig is not None else (author or f"post:{post.id}")
+        # A copy (repost, copy-paste) adds no voice, whoever posts it: mass reposts
+        # and a brigade's variations of one text are not independent voices.  An
+        # original is its author's voice (or its own, where the stream has no authors).
+        voice = None if dup else (author or f"post:{post.id}")
         community = self._learn_community(post, author)
         info = PostInfo(post.id, post.ts, tuple(terms), voice, author, community, lang, post.text, dup)
 

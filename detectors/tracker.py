@@ -14,7 +14,7 @@ Stages, in order, once per closed bucket (``update``):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -44,7 +44,8 @@ class TrackerConfig:
     expand_min_frac: float = 0.2
     expand_trigger_frac: float = 0.4
     expand_lift: float = 4.0
-    young_seconds: float = 4 * 3600.0
+    expand_own_share: float = 0.6
+    young_seconds: float = 0.0
     sibling_similarity: float = 0.3
     sibling_overlap: float = 0.15
     profile_terms: int = 50  # share of a storyline's posts an event must already match
@@ -191,10 +192,8 @@ class EventTracker:
             if ev is not None and ev.emitted:
                 assigned.append((ev, p))
 
-        for eid in new_posts:
-            ev = self.events.get(eid)
-            if ev is not None:
-                self._expand(ev)
+        growing = [self.events[eid] for eid in new_posts if eid in self.events]
+        self._expand_all(growing, window)
 
         # 4. alert decision for candidates; 5. lifecycles
         for ev in list(self.events.values()):
@@ -243,22 +242,42 @@ class EventTracker:
         z = (observed - expected) / (expected + cfg.story_prior) ** 0.5
         return z >= cfg.min_story_z and (observed + 1.0) / (expected + 1.0) >= cfg.min_story_ratio
 
-    def _expand(self, ev: Event) -> None:
-        """Adopt as keywords the terms that a large share of the event's own posts
-        carry and that are far more common there than in the stream at large
-        (a crawl's hashtag learned before the burst, "#yycflood")."""
+    def _expand_all(self, events: list[Event], window: Sequence) -> None:
+        """Let each growing event adopt as keywords the terms that a large share
+        of its own posts carry, that are far more common there than in the
+        stream at large (a crawl's hashtag learned before the burst,
+        "#yycflood"), and that are its own: most recent posts carrying them
+        belong to it, not to a story running alongside ("stay safe")."""
         cfg = self.config
-        if self.baseline_share is None or ev.posts < cfg.expand_min_posts:
+        if self.baseline_share is None:
             return
-        top = [(t, c) for t, c in ev.term_counts.most_common(cfg.expand_top) if t not in ev.keywords]
-        if not top:
+        wanted: dict[str, list] = {}
+        for ev in events:
+            if ev.posts < cfg.expand_min_posts:
+                continue
+            top = [(t, c) for t, c in ev.term_counts.most_common(cfg.expand_top)
+                   if t not in ev.keywords and c >= cfg.expand_min_frac * ev.posts]
+            if top:
+                wanted[ev.id] = top
+        if not wanted:
             return
-        shares = self.baseline_share([t for t, _ in top])
-        for (t, c), share in zip(top, shares):
-            frac = c / ev.posts
-            if frac < cfg.expand_min_frac:
-                break  # most_common order: the rest are rarer
-            if frac >= cfg.expand_lift * max(share, cfg.min_share):
+        terms = {t for top in wanted.values() for t, _ in top}
+        carried: Counter = Counter()
+        owned: Counter = Counter()
+        for p in window:
+            for t in terms.intersection(p.terms):
+                carried[t] += 1
+                if p.owner is not None:
+                    owned[t, p.owner] += 1
+        for eid, top in wanted.items():
+            ev = self.events[eid]
+            shares = self.baseline_share([t for t, _ in top])
+            for (t, c), share in zip(top, shares):
+                frac = c / ev.posts
+                if frac < cfg.expand_lift * max(share, cfg.min_share):
+                    continue
+                if owned[t, eid] < cfg.expand_own_share * carried[t]:
+                    continue
                 self._add_keyword(ev, t, TRIGGER if frac >= cfg.expand_trigger_frac else ATTACHED)
 
     def _sibling(self, cand: Event, bucket_start: float) -> Event | None:
@@ -359,7 +378,7 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 def _hashtag_names(a: Event, b: Event) -> bool:
     """One of ``a``'s hashtags spells one of ``b``'s two main words
     (#prayforboston, #bostonstrong and "boston"): the same story."""
-    words = [t for t in b.top_keywords(2) if not t.startswith(("#", "@", "url:")) and " " not in t and len(t) >= 4]
+    words = [w for t in b.top_keywords(2) if not t.startswith(("#", "@", "url:")) for w in t.split() if len(w) >= 4]
     if not words:
         return False
     tags = [t for t in a.top_keywords(10) if t.startswith("#")]
