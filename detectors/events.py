@@ -38,7 +38,7 @@ class AlertPolicy:
     """When a candidate storyline becomes an alert, and how severe it is."""
 
     min_voices: int = 15  # distinct authors (or distinct texts, where authors are unknown)
-    max_top_voice_share: float = 0.25  # brigades: one voice posting most of it
+    max_top5_share: float = 0.5  # brigades: five voices posting most of it
     min_communities: int = 3  # where at least half the voices have a known community
     max_community_share: float = 0.6  # one closed community carrying most of it
     warning_voices: int = 40
@@ -48,8 +48,9 @@ class AlertPolicy:
         voices = ev.voices
         if len(voices) < self.min_voices:
             return False
-        if max(voices.values()) > self.max_top_voice_share * sum(voices.values()):
-            return False
+        posts = sum(voices.values())
+        if sum(n for _, n in voices.most_common(5)) > self.max_top5_share * posts:
+            return False  # a handful of accounts carrying it: a brigade, not a crowd
         known = sum(ev.communities.values())
         if known >= 0.5 * len(voices):
             if len(ev.communities) < self.min_communities:
