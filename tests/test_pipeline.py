@@ -296,10 +296,9 @@ def reposts(seed: int, n_copies: int = 200, n_originals: int = 4, minutes: int =
 
 
 def test_verbatim_reposts_are_few_voices():
-    """pipeline.py: "A copy is not a new voice, whoever posts it; an original is
-    its author" -- the copies' voice is the text signature.  200 reposts by 200
-    people (retweets and copy-paste alike) are one voice; with the first post and
-    4 originals that is far too few voices to alert."""
+    """pipeline.py: "A copy (repost, copy-paste) adds no voice, whoever posts
+    it".  200 reposts by 200 people (retweets and copy-paste alike) add nothing
+    to the first post's voice; with 4 originals that is far too few voices to alert."""
     story = reposts(6)
     result = run(merge(chatter(), story))
     assert result.created() == [], [(r["keywords"][:4], r["voices"]) for r in result.created()]
@@ -308,7 +307,6 @@ def test_verbatim_reposts_are_few_voices():
     (ev,) = [ev for ev in result.pipe.tracker.events.values()
              if any(s["id"] in story_ids for s in ev.samples)]  # a candidate that never spread
     assert ev.posts >= 200
-    assert [n for v, n in ev.voices.items() if v.startswith("text:")] == [200], "all copies: one voice"
     assert not copiers & set(ev.voices), "a copier is not a voice"
     assert len(ev.voices) < result.pipe.config.policy.min_voices
 
