@@ -204,34 +204,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # -- parser --------------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
+def _checked(text: str, cast, what: str, ok, rule: str):
+    """argparse type: ``cast(text)``, which must satisfy ``ok`` (else ``rule``)."""
     try:
-        value = int(text)
+        value = cast(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"{rule}: {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _checked(text, int, "an integer", lambda v: v > 0, "must be positive")
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
+    return _checked(text, float, "a number", lambda v: 0 < v < float("inf"), "must be a positive number")
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range: {text!r}")
-    return value
+    return _checked(text, int, "a port number", lambda v: 0 <= v <= 65535, "port out of range")
 
 
 def build_parser() -> argparse.ArgumentParser:
