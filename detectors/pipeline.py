@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from detectors.bursts import TermBurstDetector
+from detectors.commonness import Commonness
 from detectors.communities import CommunityTracker
 from detectors.dedup import NearDuplicateFilter
 from detectors.events import AlertPolicy
@@ -104,7 +105,8 @@ class Pipeline:
         )
         shared = {"bucket_seconds": cfg.bucket_seconds, "min_share": cfg.min_share, "dup_weight": cfg.dup_weight}
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
-        self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share)
+        self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
+                                    commonness=Commonness())
         self._open: dict[int, list[PostInfo]] = {}
         self._closed_through: int | None = None  # last closed bucket index
         self._max_ts = -math.inf

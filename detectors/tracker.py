@@ -63,12 +63,14 @@ class EventTracker:
         config: TrackerConfig | None = None,
         policy: AlertPolicy | None = None,
         baseline_share: Callable[[list[str]], Sequence[float]] | None = None,
+        commonness=None,
     ):
         self.config = config or TrackerConfig()
         self.policy = policy or AlertPolicy()
         # Baseline share of posts carrying each term (from the burst detector):
         # lets an event adopt the words its own posts are made of.
         self.baseline_share = baseline_share
+        self.commonness = commonness  # detectors.commonness.Commonness, or None
         self.events: dict[str, Event] = {}
         self._index: dict[str, list[Event]] = defaultdict(list)  # keyword -> events
         self._buckets_since_record: dict[str, int] = {}
@@ -235,6 +237,11 @@ class EventTracker:
         carriers = [p for p in posts if not new.isdisjoint(p.terms)]
         if len(carriers) < cfg.min_story_posts:
             return False
+        if self.commonness is not None:
+            langs = Counter(p.lang for p in carriers if p.lang)
+            lang = langs.most_common(1)[0][0] if langs else None
+            if all(self.commonness.is_common(t, lang) for t in new):
+                return False  # everyday words only ("stay safe"): a reaction to some story, not one
         observed = sum(cfg.dup_weight if p.dup else 1.0 for p in carriers)
         # Union bound on the share of posts carrying any new term; the floor
         # applies once, or a big story (many new terms) would expect too much.
