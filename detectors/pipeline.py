@@ -106,7 +106,7 @@ class Pipeline:
         shared = {"bucket_seconds": cfg.bucket_seconds, "min_share": cfg.min_share, "dup_weight": cfg.dup_weight}
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
         self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
-                                    commonness=Commonness())
+                                    commonness=Commonness(min_zipf=4.8))
         self._open: dict[int, list[PostInfo]] = {}
         self._closed_through: int | None = None  # last closed bucket index
         self._max_ts = -math.inf

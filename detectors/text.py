@@ -68,12 +68,15 @@ class Tokenizer:
         sequence (words, hashtags and CJK runs, no stopword removal) that
         near-duplicate signatures are made of."""
         stop = stopwords_for(lang)
+        text = text.lower()
+        if _ARABIC.search(text):
+            text = normalize_arabic(text)
         out: dict[str, None] = {}
         words: list[str] = []
         prev: str | None = None
         min_len = self.min_word_len
         bigrams = self.bigrams
-        for m in _TOKEN.finditer(text.lower()):
+        for m in _TOKEN.finditer(text):
             kind = m.lastgroup
             if kind == "word":
                 word = m.group()
@@ -115,6 +118,23 @@ class Tokenizer:
     def words(text: str) -> list[str]:
         """Plain word-ish tokens (no stopword removal), for near-duplicate signatures."""
         return [m.group() for m in _TOKEN.finditer(text.lower()) if m.lastgroup in ("word", "cjk", "tag")]
+
+
+_ARABIC = re.compile("[\u0600-\u06ff]")
+# The usual orthographic normalisation for Arabic search: one alef, one yeh,
+# teh marbuta as heh, no diacritics (tashkeel) or tatweel.  "#سيول_الأردن" and
+# "#سيول_الاردن" are one hashtag.
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
+                              **{chr(c): None for c in range(0x064B, 0x0660)}})
+
+
+def normalize_arabic(text: str) -> str:
+    """Fold Arabic spelling variants.
+
+    >>> normalize_arabic("#سيول_الأردن") == normalize_arabic("#سيول_الاردن")
+    True
+    """
+    return text.translate(_ARABIC_FOLD)
 
 
 def has_cjk(text: str) -> bool:

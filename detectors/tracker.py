@@ -384,9 +384,15 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 def _hashtag_names(a: Event, b: Event) -> bool:
     """One of ``a``'s hashtags spells one of ``b``'s two main words
-    (#prayforboston, #bostonstrong and "boston"): the same story."""
-    words = [w for t in b.top_keywords(2) if not t.startswith(("#", "@", "url:")) for w in t.split() if len(w) >= 4]
-    if not words:
+    (#prayforboston, #bostonstrong and "boston"), or is a variant of one of its
+    hashtags (#abfloods and #abflood)."""
+    tags = [t[1:] for t in a.top_keywords(10) if t.startswith("#")]
+    if not tags:
         return False
-    tags = [t for t in a.top_keywords(10) if t.startswith("#")]
-    return any(w in tag for tag in tags for w in words)
+    main = b.top_keywords(2)
+    words = [w for t in main if not t.startswith(("#", "@", "url:")) for w in t.split() if len(w) >= 4]
+    if any(w in tag for tag in tags for w in words):
+        return True
+    their_tags = [t[1:] for t in b.top_keywords(10) if t.startswith("#")]
+    return any(len(x) >= 5 and len(y) >= 5 and (x.startswith(y) or y.startswith(x))
+               for x in tags for y in their_tags)
