@@ -42,7 +42,7 @@ def _score(labeled) -> dict:
 @pytest.mark.parametrize(
     "name, floors, ceilings",
     [
-        ("crisislext6.jsonl.gz", {"recall": 1.0, "precision": 0.85}, {"derate": 0.2, "delay_onset_median_s": 3600}),
+        ("crisislext6.jsonl.gz", {"recall": 1.0, "precision": 0.9}, {"derate": 0.2, "delay_onset_median_s": 3600}),
         ("crisislext26.jsonl.gz", {"recall": 0.8, "precision": 0.9}, {"derate": 0.3}),
         ("arabic7.jsonl.gz", {"events_detected": 5, "precision": 0.9}, {"derate": 0.4}),
     ],
