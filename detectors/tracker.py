@@ -9,6 +9,29 @@ Stages, in order, once per closed bucket (``update``):
 3. the bucket's posts are assigned, online and once, to the best-matching event;
 4. the alert policy promotes spreading candidates to emitted events;
 5. lifecycles advance and change records are emitted.
+
+A seeded example: a new word that 6 authors use is not a storyline yet (8 posts
+are needed); by the next bucket 15 distinct voices carry it, enough to alert.
+
+>>> import random
+>>> from detectors.pipeline import PostInfo
+>>> rng, tracker, window = random.Random(5), EventTracker(), []
+>>> def post(i, t, words):
+...     return PostInfo(f"p{i}", t, tuple(words), f"u{i}", f"u{i}", None, "en", " ".join(words), False)
+>>> for step, authors in enumerate([0, 0, 6, 9, 12, 0]):
+...     start = 300.0 * step
+...     posts = [post(100 * step + k, start + 10 * k, ["quake", rng.choice(["scary", "felt", "big"])])
+...              for k in range(authors)]
+...     window += posts
+...     burst = {"quake": TermScore(recent=8.0 * authors, expected=0.1, z=9.0, ratio=20.0, share=0.0)} if authors else {}
+...     changes, _, _ = tracker.update(start, burst, window, posts)
+...     print(step, [(kind, ev.state, len(ev.voices)) for kind, ev in changes])
+0 []
+1 []
+2 []
+3 [('created', 'emerging', 15)]
+4 []
+5 []
 """
 
 from __future__ import annotations
