@@ -68,7 +68,6 @@ class TrackerConfig:
     expand_trigger_frac: float = 0.4
     expand_lift: float = 4.0
     expand_own_share: float = 0.6
-    young_seconds: float = 0.0
     sibling_similarity: float = 0.3
     sibling_overlap: float = 0.15
     profile_terms: int = 50  # share of a storyline's posts an event must already match
@@ -170,7 +169,7 @@ class EventTracker:
             host = self._covering_event(posts, bucket_start)
             # Only terms far above their baseline describe the story; company
             # words ("today", "breaking") would make it claim anything later.
-            specific = [t for t in story.terms if bursting[t].ratio >= cfg.min_story_ratio
+            specific = [t for t in sorted(story.terms) if bursting[t].ratio >= cfg.min_story_ratio
                         and bursting[t].share <= cfg.max_keyword_share]
             if not specific:
                 continue
@@ -183,7 +182,7 @@ class EventTracker:
                     changes.append(("updated", host))
                 touched.add(host.id)
                 continue
-            ranked = sorted(story.terms, key=lambda t: -bursting[t].z)
+            ranked = sorted(story.terms, key=lambda t: (-bursting[t].z, t))  # ties by name: no set order
             ev = Event(id=event_id(bucket_start, ranked[:5]), created=bucket_start, keywords={})
             if ev.id in self.events:
                 continue
@@ -355,15 +354,14 @@ class EventTracker:
         self._drop(cand)
 
     def _covering_event(self, posts: Sequence, bucket_start: float) -> Event | None:
-        """The event (live or remembered) that already matches most of these posts.
-        A young event also claims posts that share only a weaker keyword with it:
-        the first hour of a story comes in several words at once."""
+        """The event (live or remembered) whose trigger terms most of these posts
+        carry.  A storyline born in this same close also claims posts that share
+        only a weaker keyword with it: one story often bursts in several words at once."""
         votes: dict[str, int] = defaultdict(int)
         found: dict[str, Event] = {}
-        young = bucket_start - self.config.young_seconds
         for p in posts:
             ev = self.best_match(p.terms, include_resolved=True, threshold=ATTACHED)
-            if ev is not None and ev.created < young:
+            if ev is not None and ev.created < bucket_start:
                 ev = self._trigger_match(p.terms)
             if ev is not None:
                 votes[ev.id] += 1
