@@ -113,6 +113,7 @@ class TermBurstDetector:
         self._var = np.zeros(size, np.float32)
         self._base_step = np.zeros(size, np.int32)
         self._recent_total = 0.0
+        self._mean_total = 0.0  # EW mean of a bucket's volume, baseline half-life
         self.steps = 0  # buckets learned so far
 
     # -- helpers -----------------------------------------------------------------
@@ -128,6 +129,13 @@ class TermBurstDetector:
         # Buckets in which a term was absent were observations of share 0.
         keep = np.power(1.0 - self._alpha, self.steps - self._base_step[slots], dtype=np.float64)
         return self._mean[slots] * keep, self._var[slots] * keep
+
+    @property
+    def typical_volume(self) -> float:
+        """A bucket's usual volume over the baseline half-life (busy and quiet hours alike)."""
+        if not self.steps:
+            return 0.0
+        return self._mean_total / (1.0 - (1.0 - self._alpha) ** self.steps)
 
     def recent_total_after(self, total: float) -> float:
         """The recent volume once a bucket of ``total`` posts is in."""
@@ -195,6 +203,7 @@ class TermBurstDetector:
         mean, var = self._baseline_now(slots)
         self.steps += 1
         self._recent_total = self._recent_total * self._fast_decay + total
+        self._mean_total += self._alpha * (total - self._mean_total)
         if not terms:
             return
         np.add.at(recent, np.arange(len(slots)), c)

@@ -37,16 +37,23 @@ def event_id(bucket_start: float, terms: list[str]) -> str:
 class AlertPolicy:
     """When a candidate storyline becomes an alert, and how severe it is."""
 
-    min_voices: int = 15  # distinct authors (or distinct texts, where authors are unknown)
+    min_voices: int = 15  # distinct authors (or original posts, where authors are unknown)
+    # ... fewer in a quiet stream: this share of its usual posts per hour, but at least
+    quiet_voice_share: float = 0.5
+    min_voices_quiet: int = 8
     max_top5_share: float = 0.5  # brigades: five voices posting most of it
     min_communities: int = 3  # where at least half the voices have a known community
     max_community_share: float = 0.6  # one closed community carrying most of it
     warning_voices: int = 40
     critical_voices: int = 150
 
-    def spreading(self, ev: "Event") -> bool:
+    def voices_needed(self, hour_volume: float) -> int:
+        """Independent voices an alert needs, given the stream's usual posts per hour."""
+        return max(self.min_voices_quiet, round(min(self.min_voices, self.quiet_voice_share * hour_volume)))
+
+    def spreading(self, ev: "Event", hour_volume: float = float("inf")) -> bool:
         voices = ev.voices
-        if len(voices) < self.min_voices:
+        if len(voices) < self.voices_needed(hour_volume):
             return False
         posts = sum(voices.values())
         if sum(n for _, n in voices.most_common(5)) > self.max_top5_share * posts:

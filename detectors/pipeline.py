@@ -217,7 +217,9 @@ class Pipeline:
         window = list(chain.from_iterable(self._window))
 
         start = bucket * cfg.bucket_seconds
-        changes, assigned, unmatched = self.tracker.update(start, bursting, window, self._pending + posts)
+        hour_volume = self.bursts.typical_volume * 3600.0 / cfg.bucket_seconds
+        changes, assigned, unmatched = self.tracker.update(start, bursting, window, self._pending + posts,
+                                                           hour_volume)
         current = {id(p) for p in posts}
         self._pending = [p for p in unmatched if id(p) in current]  # this bucket's get one more chance
         for ev, p in (assigned if self.collect_assignments else ()):

@@ -70,6 +70,12 @@ class TrackerConfig:
     expand_own_share: float = 0.6
     sibling_similarity: float = 0.3
     sibling_overlap: float = 0.15
+    # Two stories emerging close together by chance: how many unrelated alerts the
+    # stream's own alert rate expects in the gap between them.  Below this, the
+    # link they need shrinks in proportion (a story's first hours spawn facets in
+    # other words and languages); on a busy stream, time proximity proves nothing.
+    coincidence_max: float = 0.05
+    alert_rate_prior_per_day: float = 1.0  # pseudo-count until the stream has history
     profile_terms: int = 50  # share of a storyline's posts an event must already match
     candidate_ttl_buckets: int = 12
     emerging_buckets: int = 3
@@ -96,6 +102,7 @@ class EventTracker:
         self.events: dict[str, Event] = {}
         self._index: dict[str, list[Event]] = defaultdict(list)  # keyword -> events
         self._buckets_since_record: dict[str, int] = {}
+        self.alert_rate = AlertRate(self.config.alert_rate_prior_per_day)
 
     # -- keyword index -------------------------------------------------------------
     def _add_keyword(self, ev: Event, term: str, weight: float) -> None:
@@ -151,10 +158,13 @@ class EventTracker:
         bursting: Mapping[str, TermScore],
         window: Sequence,
         to_assign: Sequence,
+        hour_volume: float = float("inf"),
     ) -> tuple[list[tuple[str, Event]], list, list]:
-        """Returns (changes, assigned (event, post) pairs for emitted events, unmatched posts)."""
+        """Returns (changes, assigned (event, post) pairs for emitted events, unmatched posts).
+        ``hour_volume``: the stream's usual posts per hour (a quiet stream needs fewer voices)."""
         cfg = self.config
         bucket_end = bucket_start + cfg.bucket_seconds
+        self.alert_rate.start(bucket_start)
         changes: list[tuple[str, Event]] = []
         touched: set[str] = set()
 
@@ -225,12 +235,14 @@ class EventTracker:
             ev.level = ev.level * 0.7 + n
             if ev.state == "candidate":
                 age = (bucket_start - ev.created) / cfg.bucket_seconds
-                sibling = self.policy.spreading(ev) and self._sibling(ev, bucket_start)
+                spreading = self.policy.spreading(ev, hour_volume)
+                sibling = spreading and self.sibling_of(ev, bucket_start)
                 if sibling:  # a facet of a story already alerted: no second alert
                     self._fold(ev, sibling, to_assign, assigned)
                     touched.add(sibling.id)
-                elif self.policy.spreading(ev):
+                elif spreading:
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
+                    self.alert_rate.record()
                     ev.severity = self.policy.severity(ev)
                     ev.peak_level = ev.level
                     changes.append(("created", ev))
@@ -309,16 +321,19 @@ class EventTracker:
                     continue
                 self._add_keyword(ev, t, TRIGGER if frac >= cfg.expand_trigger_frac else ATTACHED)
 
-    def _sibling(self, cand: Event, bucket_start: float) -> Event | None:
+    def sibling_of(self, cand: Event, bucket_start: float) -> Event | None:
         """The live, emitted event whose posts talk like the candidate's: cosine
         similarity of their term profiles, each term weighted by how rare it is in
         the stream at large, so shared place names count and shared "hope" or
-        "fire" (two fires at once) do not carry two stories into one."""
+        "fire" (two fires at once) do not carry two stories into one.  The link
+        needed is smaller the less likely two unrelated alerts are that close
+        together in time (see ``coincidence_max``)."""
         cfg = self.config
-        best, best_sim = None, 0.0
+        best, best_strength = None, 0.0
         cand_vec = self._profile(cand)
         cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
         theirs = list(cand.recent_terms)
+        rate = self.alert_rate.per_second(bucket_start)
         for ev in self.events.values():
             if not ev.emitted or ev.state == RESOLVED:
                 continue
@@ -328,10 +343,13 @@ class EventTracker:
             mine = ev.recent_terms
             overlap = max(sum(1 for ts in theirs if not triggers.isdisjoint(ts)) / max(1, len(theirs)),
                           sum(1 for ts in mine if not cand_triggers.isdisjoint(ts)) / max(1, len(mine)))
+            strength = max(sim / cfg.sibling_similarity, overlap / cfg.sibling_overlap)
             if _hashtag_names(cand, ev) or _hashtag_names(ev, cand):
-                overlap = max(overlap, cfg.sibling_overlap)
-            if (sim >= cfg.sibling_similarity or overlap >= cfg.sibling_overlap) and max(sim, overlap) > best_sim:
-                best, best_sim = ev, max(sim, overlap)
+                strength = max(strength, 1.0)
+            gap = max(bucket_start - ev.created, cfg.bucket_seconds)
+            needed = min(1.0, rate * gap / cfg.coincidence_max)
+            if strength > 0.0 and strength >= needed and strength > best_strength:
+                best, best_strength = ev, strength
         return best
 
     def _profile(self, ev: Event) -> dict[str, float]:
@@ -392,6 +410,27 @@ class EventTracker:
             return [("resolved" if ev.state == RESOLVED else "updated", ev)]
         self._buckets_since_record[ev.id] = since
         return []
+
+
+class AlertRate:
+    """Alerts per second a stream produces, counted from its first bucket, with a
+    prior of ``prior_per_day`` alerts over one extra day (no history yet)."""
+
+    def __init__(self, prior_per_day: float = 1.0):
+        self.prior_per_day = prior_per_day
+        self.alerts = 0
+        self.since: float | None = None
+
+    def start(self, ts: float) -> None:
+        if self.since is None:
+            self.since = ts
+
+    def record(self) -> None:
+        self.alerts += 1
+
+    def per_second(self, now: float) -> float:
+        span = max(0.0, now - self.since) if self.since is not None else 0.0
+        return (self.alerts + self.prior_per_day) / (span + 86400.0)
 
 
 def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
