@@ -55,14 +55,18 @@ class NearDuplicateFilter:
     def update(self, text: str, words: list[str] | None = None) -> tuple[int | None, int]:
         """Learn ``text``; return ``(signature, earlier copies seen)``."""
         sig = self.signature(text, words)
+        return sig, self.learn_signature(sig)
+
+    def learn_signature(self, sig: int | None) -> int:
+        """Learn a signature computed earlier (elsewhere); return the earlier copies seen."""
         if sig is None:
-            return None, 0
+            return 0
         seen = self._seen
         copies = seen.get(sig, 0)
         seen[sig] = copies + 1
         if copies == 0 and len(seen) > self.max_signatures:
             seen.popitem(last=False)  # drop the oldest
-        return sig, copies
+        return copies
 
     def learn_one(self, x: str) -> None:
         self.update(x)

@@ -1,12 +1,19 @@
 """The whole in-process pipeline, in event time, shared by replay, demo, eval
 and the Faust agents.
 
-Per post (hot path): language id when missing, tokenize, near-duplicate
-check, community update, append to its event-time bucket.  Per closed bucket:
-term counts -> burst scores -> threshold -> baseline update (bursting terms
-frozen) -> event tracker (storylines, assignment, alert decision, lifecycle).
+Two stages, so that the costly one scales out:
 
-Buckets close on a watermark: the newest event time seen minus
+* :meth:`Pipeline.prepare` (per post, stateless): language id when missing,
+  tokenize, near-duplicate signature.  Its :class:`Prepared` output travels as
+  a small record (``to_wire``), so Faust workers run it on their own partitions.
+* :meth:`Pipeline.add` (stateful): append to the post's event-time bucket.  Per
+  closed bucket, posts in a canonical order (event time, then id: the result does
+  not depend on how sources interleave): near-duplicate and community updates,
+  term counts -> burst scores -> threshold -> baseline update (bursting terms
+  frozen) -> event tracker (storylines, assignment, alert decision, lifecycle).
+
+Buckets close on a watermark: the minimum, over the stream's sources (one for a
+file, one per input partition on Kafka), of the newest event time seen, minus
 ``allowed_lateness_seconds``.  A post for a bucket already closed is *late*: it
 is counted (``stats["late"]``) and goes into the oldest open bucket.
 
@@ -33,6 +40,7 @@ import math
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Iterable
 
 from detectors.bursts import TermBurstDetector
 from detectors.commonness import Commonness
@@ -85,15 +93,41 @@ class PostInfo:
         self.owner: str | None = None
 
 
+class Prepared:
+    """A post after the stateless stage: what the stateful stage needs of it."""
+
+    __slots__ = ("id", "ts", "terms", "sig", "author", "mentions", "reply_to", "repost_of", "quote_of",
+                 "lang", "text")
+
+    def __init__(self, id, ts, terms, sig, author, mentions, reply_to, repost_of, quote_of, lang, text):
+        self.id, self.ts, self.terms, self.sig, self.author = id, ts, terms, sig, author
+        self.mentions, self.reply_to, self.repost_of, self.quote_of = mentions, reply_to, repost_of, quote_of
+        self.lang, self.text = lang, text
+
+    def to_wire(self) -> list:
+        """A JSON-ready list (field order of ``__slots__``)."""
+        return [getattr(self, k) if k not in ("terms", "mentions") else list(getattr(self, k))
+                for k in self.__slots__]
+
+    @classmethod
+    def from_wire(cls, row: list) -> "Prepared":
+        values = dict(zip(cls.__slots__, row))
+        values["terms"], values["mentions"] = tuple(values["terms"]), tuple(values["mentions"])
+        return cls(**values)
+
+
 def _handle(name: str) -> str:
     return name.lstrip("@").lower()
 
 
 class Pipeline:
     """``collect_assignments``: keep, for evaluation, which posts each event was
-    given (:meth:`assignments`); a long-running service turns it off."""
+    given (:meth:`assignments`); a long-running service turns it off.
+    ``sources``: the sources whose event time the watermark waits for (Kafka
+    input partitions); a source seen without being listed is waited for too."""
 
-    def __init__(self, config: DetectorConfig | None = None, *, collect_assignments: bool = True):
+    def __init__(self, config: DetectorConfig | None = None, *, collect_assignments: bool = True,
+                 sources: Iterable[str] = ()):
         self.config = cfg = config or DetectorConfig()
         self.tokenizer = Tokenizer()
         self.language = LanguageIdentifier()
@@ -107,8 +141,9 @@ class Pipeline:
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
         self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
                                     commonness=Commonness(min_zipf=4.8))
-        self._open: dict[int, list[PostInfo]] = {}
+        self._open: dict[int, list[Prepared]] = {}
         self._closed_through: int | None = None  # last closed bucket index
+        self._source_max: dict[str, float] = {s: -math.inf for s in sources}  # newest event time per source
         self._max_ts = -math.inf
         self._window: list[list[PostInfo]] = []
         self._pending: list[PostInfo] = []  # unmatched posts of the previous bucket
@@ -119,48 +154,72 @@ class Pipeline:
         self._held: set[str] = set()  # terms kept out of the baseline during warm-up
         self.stats = Counter()
 
+    def expect_sources(self, sources: Iterable[str]) -> None:
+        """Make the watermark wait for these sources too (e.g. every partition of a topic in use)."""
+        for source in sources:
+            self._source_max.setdefault(source, -math.inf)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self._source_max)
+
     # -- per post ----------------------------------------------------------------------
     def process(self, post: Post) -> list[dict]:
         """Take one post; return the event records its arrival caused."""
-        cfg = self.config
-        self.stats["posts"] += 1
+        return self.add(self.prepare(post))
+
+    def prepare(self, post: Post) -> Prepared:
+        """The stateless stage: language, terms, near-duplicate signature."""
         lang = post.lang
-        if lang is None and cfg.identify_language:
+        if lang is None and self.config.identify_language:
             lang = self.language.identify(post.text)
         terms, words = self.tokenizer.analyze(post.text, lang)
         extra = [t for t in chain(("#" + h.lstrip("#＃").lower() for h in post.hashtags),
                                   ("@" + _handle(m) for m in post.mentions)) if t not in terms]
         if extra:
             terms.extend(dict.fromkeys(extra))
-        _, copies = self.dedup.update(post.text, words)
-        dup = copies > 0 or post.repost_of is not None
-        author = _handle(post.author) if post.author else None
-        # A copy (repost, copy-paste) adds no voice, whoever posts it: mass reposts
-        # and a brigade's variations of one text are not independent voices.  An
-        # original is its author's voice (or its own, where the stream has no authors).
-        voice = None if dup else (author or f"post:{post.id}")
-        community = self._learn_community(post, author)
-        info = PostInfo(post.id, post.ts, tuple(terms), voice, author, community, lang, post.text, dup)
+        return Prepared(post.id, post.ts, tuple(terms), self.dedup.signature(post.text, words),
+                        _handle(post.author) if post.author else None, tuple(_handle(m) for m in post.mentions),
+                        post.reply_to, post.repost_of, post.quote_of, lang, post.text)
 
-        bucket = int(post.ts // cfg.bucket_seconds)
+    def add(self, prep: Prepared, source: str = "") -> list[dict]:
+        """The stateful stage: take one prepared post from ``source``; return the
+        event records that closing buckets caused."""
+        cfg = self.config
+        self.stats["posts"] += 1
+        bucket = int(prep.ts // cfg.bucket_seconds)
         if self._closed_through is not None and bucket <= self._closed_through:
             self.stats["late"] += 1
             bucket = min(self._open) if self._open else self._closed_through + 1
-        self._open.setdefault(bucket, []).append(info)
-        if post.ts > self._max_ts:
-            self._max_ts = post.ts
-            self._trigger_ts = post.ts
-            return self._close_until(post.ts - cfg.allowed_lateness_seconds)
+        self._open.setdefault(bucket, []).append(prep)
+        self._max_ts = max(self._max_ts, prep.ts)
+        if prep.ts > self._source_max.get(source, -math.inf):
+            self._source_max[source] = prep.ts
+            watermark = min(self._source_max.values()) - cfg.allowed_lateness_seconds
+            self._trigger_ts = prep.ts
+            return self._close_until(watermark)
         return []
 
-    def _learn_community(self, post: Post, author: str | None) -> str | None:
+    def _post_info(self, prep: Prepared) -> PostInfo:
+        """Near-duplicate and community state, updated in the bucket's canonical order."""
+        copies = self.dedup.learn_signature(prep.sig)
+        dup = copies > 0 or prep.repost_of is not None
+        # A copy (repost, copy-paste) adds no voice, whoever posts it: mass reposts
+        # and a brigade's variations of one text are not independent voices.  An
+        # original is its author's voice (or its own, where the stream has no authors).
+        author = prep.author
+        voice = None if dup else (author or f"post:{prep.id}")
+        community = self._learn_community(prep, author)
+        return PostInfo(prep.id, prep.ts, prep.terms, voice, author, community, prep.lang, prep.text, dup)
+
+    def _learn_community(self, prep: Prepared, author: str | None) -> str | None:
         if author is None:
             return None
-        neighbors = [_handle(m) for m in post.mentions]
-        for ref in (post.reply_to, post.repost_of, post.quote_of):
+        neighbors = list(prep.mentions)
+        for ref in (prep.reply_to, prep.repost_of, prep.quote_of):
             if ref and ref in self._post_author:
                 neighbors.append(self._post_author[ref])
-        self._post_author[post.id] = author
+        self._post_author[prep.id] = author
         if len(self._post_author) > 100_000:
             self._post_author.popitem(last=False)
         if neighbors:
@@ -182,10 +241,12 @@ class Pipeline:
         """Close every open bucket (end of a finite stream)."""
         return self._close_until(math.inf)
 
-    def _close(self, bucket: int, posts: list[PostInfo]) -> list[dict]:
+    def _close(self, bucket: int, prepared: list[Prepared]) -> list[dict]:
         cfg = self.config
         self._closed_through = bucket
         self.stats["buckets"] += 1
+        prepared.sort(key=lambda p: (p.ts, p.id))
+        posts = [self._post_info(p) for p in prepared]
         originals, copies = Counter(), Counter()
         for p in posts:
             (copies if p.dup else originals).update(p.terms)

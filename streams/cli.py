@@ -1,4 +1,5 @@
-"""``flashpoint``: replay, eval, synth, demo and bench from the command line.
+"""``flashpoint``: replay, eval, synth, demo and bench in process; worker,
+produce, topics and tail on Kafka.
 
 Exit codes: 0 success; 1 ``replay --strict`` saw rejected records; 2 usage
 errors (bad arguments, missing or unreadable files).
@@ -227,6 +228,66 @@ def _port(text: str) -> int:
     return _checked(text, int, "a port number", lambda v: 0 <= v <= 65535, "port out of range")
 
 
+# -- Kafka ---------------------------------------------------------------------------------
+
+
+def _kafka_error(exc: Exception, settings: Settings) -> CliError:
+    return CliError(f"broker {settings.broker_url}: {type(exc).__name__}: {exc}")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from streams.faust_app import run_worker
+
+    overrides = {k: v for k, v in (("web_port", args.web_port), ("data_dir", args.data_dir)) if v is not None}
+    run_worker(Settings(**overrides), loglevel=args.loglevel)
+    return 0
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from streams.kafka_tools import produce
+
+    _check_input(args.file)
+    settings = Settings()
+    try:
+        sent = produce(args.file, settings, rate=args.rate, speedup=args.speedup, batch=args.batch,
+                       progress=not args.quiet)
+    except KafkaError as exc:
+        raise _kafka_error(exc, settings) from None
+    topic = settings.topic_posts_batch if args.batch > 1 else settings.topic_posts
+    print(f"sent {sent} posts to {topic}", file=sys.stderr)
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from streams.kafka_tools import create_topics
+
+    settings = Settings()
+    try:
+        created = create_topics(settings)
+    except KafkaError as exc:
+        raise _kafka_error(exc, settings) from None
+    print("created: " + (", ".join(created) if created else "nothing (all exist)"))
+    return 0
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from streams.kafka_tools import tail
+
+    settings = Settings()
+    topic = {"events": settings.topic_events, "dlq": settings.topic_dlq}.get(args.topic, args.topic)
+    try:
+        tail(settings, topic, from_beginning=not args.latest, follow=args.follow, limit=args.max)
+    except KafkaError as exc:
+        raise _kafka_error(exc, settings) from None
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flashpoint",
@@ -277,6 +338,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-lang", dest="lang", action="store_false",
                    help="posts carry no lang: language identification runs inside the pipeline")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("worker", help="run a Faust worker on Kafka (FLASHPOINT_BROKER_URL)")
+    p.add_argument("--web-port", type=_port, default=None, help="web server port (default FLASHPOINT_WEB_PORT)")
+    p.add_argument("--data-dir", default=None, help="RocksDB tables here (default FLASHPOINT_DATA_DIR)")
+    p.add_argument("-l", "--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("produce", help="replay a post file into the posts topic (kafka-python)")
+    p.add_argument("file", metavar="FILE", help="posts: .jsonl, .jsonl.gz, .csv, .csv.gz, or - for stdin")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--rate", type=_positive_float, default=None, metavar="N", help="posts per second")
+    pace.add_argument("--speedup", type=_positive_float, default=None, metavar="X",
+                      help="event time runs X times faster than the wall clock")
+    p.add_argument("--batch", type=_positive_int, default=1, metavar="N",
+                   help="N posts a record, to the posts.batch topic (default 1: one post a record to posts)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_produce)
+
+    p = sub.add_parser("topics", help="manage the topics")
+    p.add_argument("action", choices=["create"], help="create: posts, posts.batch, posts.dlq, events")
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("tail", help="print a topic's records as JSON lines")
+    p.add_argument("topic", help="'events', 'dlq' or a topic name")
+    p.add_argument("--follow", action="store_true", help="keep waiting for new records")
+    p.add_argument("--latest", action="store_true", help="start at the end instead of the beginning")
+    p.add_argument("--max", type=_positive_int, default=None, metavar="N", help="stop after N records")
+    p.set_defaults(func=cmd_tail)
     return parser
 
 

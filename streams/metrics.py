@@ -53,6 +53,9 @@ class PipelineMetrics:
         self.posts_ingested = PromCounter(
             "flashpoint_posts_ingested", "Posts accepted into the pipeline.",
             ["source", "lang"], registry=registry)
+        self.partitions_assigned = Gauge(
+            "flashpoint_partitions_assigned", "Input partitions this worker consumes now, by topic.",
+            ["topic"], registry=registry)
         self.posts_rejected = PromCounter(
             "flashpoint_posts_rejected", "Records rejected on decode, by offending field.",
             ["reason"], registry=registry)
@@ -105,8 +108,9 @@ class PipelineMetrics:
         return "other"
 
     # -- feeding -----------------------------------------------------------------------
-    def ingested(self, post) -> None:
-        self.posts_ingested.labels(self.source_label(post.source), self.lang_label(post.lang)).inc()
+    def ingested(self, post, lang: str | None = None) -> None:
+        """``lang``: the identified language, where the post came without one."""
+        self.posts_ingested.labels(self.source_label(post.source), self.lang_label(post.lang or lang)).inc()
         self.last_event_ts.set(post.ts)
 
     def rejected(self, rejected) -> None:

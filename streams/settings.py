@@ -45,6 +45,68 @@ class Settings(BaseSettings):
         "arrive without 'lang' (false: such posts get no language-specific stopwords).",
     )
 
+    # -- Kafka / Faust (``flashpoint worker``, ``produce``, ``topics``, ``tail``) ------------
+    app_id: str = Field(
+        "flashpoint",
+        description="FLASHPOINT_APP_ID: Faust app id; consumer group, and the prefix of every "
+        "internal topic and changelog, so two deployments never share one.",
+    )
+    broker_url: str = Field(
+        "kafka://127.0.0.1:9092",
+        description="FLASHPOINT_BROKER_URL: Kafka bootstrap servers, 'kafka://host:port' "
+        "(several separated by ';').",
+    )
+    security_protocol: str = Field(
+        "PLAINTEXT",
+        pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$",
+        description="FLASHPOINT_SECURITY_PROTOCOL: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+    )
+    sasl_mechanism: str = Field(
+        "PLAIN",
+        pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$",
+        description="FLASHPOINT_SASL_MECHANISM: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL only).",
+    )
+    sasl_username: str | None = Field(None, description="FLASHPOINT_SASL_USERNAME: SASL user.")
+    sasl_password: str | None = Field(None, description="FLASHPOINT_SASL_PASSWORD: SASL password.")
+    ssl_cafile: str | None = Field(
+        None, description="FLASHPOINT_SSL_CAFILE: CA bundle that signs the brokers' certificates (SSL).")
+    topic_posts: str = Field("posts", description="FLASHPOINT_TOPIC_POSTS: one JSON post per record.")
+    topic_posts_batch: str = Field(
+        "posts.batch",
+        description="FLASHPOINT_TOPIC_POSTS_BATCH: many posts per record (a JSON array or JSON lines).")
+    topic_dlq: str = Field(
+        "posts.dlq",
+        description="FLASHPOINT_TOPIC_DLQ: rejected records, original bytes, reason in headers.")
+    topic_events: str = Field(
+        "events", description="FLASHPOINT_TOPIC_EVENTS: event records keyed by event id (compacted).")
+    partitions: int = Field(
+        4, ge=1, le=1024,
+        description="FLASHPOINT_PARTITIONS: partitions of the input topics; the watermark waits "
+        "for every one of them.")
+    replication_factor: int = Field(
+        1, ge=1, description="FLASHPOINT_REPLICATION_FACTOR: replicas of topics this app creates.")
+    store: str = Field(
+        "rocksdb://",
+        description="FLASHPOINT_STORE: Faust table store; 'rocksdb://' (state survives a "
+        "restart locally, changelogs restore it elsewhere) or 'memory://' (tests only).")
+    data_dir: str = Field(
+        "flashpoint-data", description="FLASHPOINT_DATA_DIR: where the worker keeps its RocksDB tables.")
+    web_bind: str = Field(
+        "127.0.0.1",
+        description="FLASHPOINT_WEB_BIND: address of the worker's web server (/metrics); loopback by default.")
+    web_port: int = Field(
+        6066, ge=0, le=65535, description="FLASHPOINT_WEB_PORT: port of the worker's web server.")
+    session_timeout_s: float = Field(
+        30.0, gt=0,
+        description="FLASHPOINT_SESSION_TIMEOUT_S: consumer group session timeout, seconds.")
+    ingest_batch: int = Field(
+        500, ge=1,
+        description="FLASHPOINT_INGEST_BATCH: posts the ingest agent prepares before forwarding them "
+        "in one internal record (Faust costs hundreds of microseconds a record).")
+    ingest_within_s: float = Field(
+        0.2, gt=0,
+        description="FLASHPOINT_INGEST_WITHIN_S: longest wait, seconds, for an ingest batch to fill.")
+
     def detector_config(self) -> DetectorConfig:
         """The pipeline's :class:`DetectorConfig` with these settings applied."""
         return dataclasses.replace(
