@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=max(0.5, settings.session_timeout_s / 6),
         consumer_auto_offset_reset="earliest",
+        recovery_consistency_check=settings.recovery_consistency_check,
         producer_acks=-1,
     )
     app.flashpoint_settings = settings

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         "restart locally, changelogs restore it elsewhere) or 'memory://' (tests only).")
     data_dir: str = Field(
         "flashpoint-data", description="FLASHPOINT_DATA_DIR: where the worker keeps its RocksDB tables.")
+    recovery_consistency_check: bool = Field(
+        True,
+        description="FLASHPOINT_RECOVERY_CONSISTENCY_CHECK: refuse to start when a table's local "
+        "RocksDB is ahead of its changelog. Keep it on with Apache Kafka; the tansu test broker "
+        "can under-report a topic's end offset, so tests and `demo --kafka` turn it off.")
     web_bind: str = Field(
         "127.0.0.1",
         description="FLASHPOINT_WEB_BIND: address of the worker's web server (/metrics); loopback by default.")

@@ -18,7 +18,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from streams.settings import Settings
 
-from conftest import free_port
+from streams.local_broker import free_port
 
 
 @dataclass
@@ -83,6 +83,8 @@ class Deployment:
             "FLASHPOINT_PARTITIONS": str(self.partitions),
             "FLASHPOINT_SESSION_TIMEOUT_S": "6",
             "FLASHPOINT_INGEST_WITHIN_S": "0.1",
+            # tansu's ListOffsets(latest) can lag what it stored (see the brief's known quirks)
+            "FLASHPOINT_RECOVERY_CONSISTENCY_CHECK": "false",
         }
 
     @property
