@@ -180,6 +180,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.kafka:
+        from streams.demo_kafka import run_kafka_demo
+        from streams.local_broker import BrokerUnavailable
+
+        try:
+            result = run_kafka_demo(seed=args.seed, live=args.live, hours=args.hours, duration_s=args.duration)
+        except BrokerUnavailable as exc:
+            raise CliError(str(exc)) from None
+        return 0 if all(result.detected.values()) else 1
     from streams.demo import run_demo
 
     run_demo(seed=args.seed, speed=args.speed, live=args.live, metrics_port=args.metrics_port,
@@ -326,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stream seconds per wall second (default: the stream lasts about 50 s)")
     p.add_argument("--no-live", dest="live", action="store_false",
                    help="plain progress lines instead of the live view (CI, pipes)")
+    p.add_argument("--kafka", action="store_true",
+                   help="through a local tansu broker and a real Faust worker (needs the kafka and broker extras)")
     p.add_argument("--metrics-port", type=_port, default=None, metavar="P",
                    help="port of /metrics on 127.0.0.1 (default FLASHPOINT_METRICS_PORT; 0 = free port)")
     p.add_argument("--hours", type=_positive_float, default=None, help=argparse.SUPPRESS)

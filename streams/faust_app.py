@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import ssl
+import time
 
 import faust
 from prometheus_client import CollectorRegistry, generate_latest
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         broker=settings.broker_url,
         broker_credentials=credentials(settings),
         store=settings.store,
-        datadir=settings.data_dir,
+        datadir=os.path.join(settings.data_dir, settings.app_id),  # two app ids never share tables
         web_bind=settings.web_bind,
         web_host=settings.web_bind,
         web_port=settings.web_port,
@@ -100,10 +101,15 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
 
     cfg = settings.detector_config()
     preparer = Pipeline(cfg, collect_assignments=False)
+    # progress in wall-clock time, for /stats (benchmarks, operators)
+    progress = {"ingested": 0, "first_ingest": None, "last_ingest": None, "assembled": 0, "last_assembled": None}
 
     async def forward(batch, decode) -> None:
         """Prepare a batch of input records; forward posts, dead-letter the rest;
-        wait for delivery so the input offsets are committed only after it."""
+        wait for delivery so the input offsets are committed only after it.
+        (``force=True``: send now.  Faust would otherwise attach the message to the
+        current event and publish it only at the next commit, seconds later.)"""
+        progress["first_ingest"] = progress["first_ingest"] or time.time()
         by_source: dict[str, list] = {}
         pending = []
         for event in batch:
@@ -116,12 +122,14 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
                 metrics.ingested(post, prep.lang)
             for letter in dead:
                 metrics.rejected(letter)
-                pending.append(await dlq.send(key=msg.key, value=letter.raw,
+                pending.append(await dlq.send(key=msg.key, value=letter.raw, force=True,
                                               headers=letter.headers(f"{source}:{msg.offset}")))
         for source, rows in by_source.items():
-            pending.append(await prepared.send(value=encode_prepared(source, rows), partition=0))
+            pending.append(await prepared.send(value=encode_prepared(source, rows), partition=0, force=True))
         if pending:
             await asyncio.gather(*pending)
+        progress["last_ingest"] = time.time()
+        progress["ingested"] += sum(len(rows) for rows in by_source.values())
 
     def single(value: bytes):
         post, letter = decode_single(value)
@@ -139,7 +147,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
 
     async def emit(records: list[dict]) -> None:
         pending = [await events.send(key=r["id"].encode(), value=json.dumps(r, ensure_ascii=False).encode(),
-                                     partition=0) for r in records]
+                                     partition=0, force=True) for r in records]
         metrics.records(records)
         await asyncio.gather(*pending)
 
@@ -151,6 +159,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         async for event in stream.events():
             await assembler.apply(event.message.offset, event.value)
             metrics.batch(assembler.pipe.stats)
+            progress["assembled"], progress["last_assembled"] = assembler.pipe.stats["posts"], time.time()
 
     inputs = (settings.topic_posts, settings.topic_posts_batch)
 
@@ -158,6 +167,11 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
     async def count_partitions(sender, assigned, **kwargs):
         for topic in inputs:
             metrics.partitions_assigned.labels(topic).set(sum(1 for tp in assigned if tp.topic == topic))
+
+    @app.page("/stats")
+    async def stats_page(web, request):
+        """Progress of this worker (wall-clock epoch seconds)."""
+        return web.json(progress)
 
     @app.page("/metrics")
     async def metrics_page(web, request):

@@ -160,3 +160,15 @@ def test_malformed_records_go_to_the_dead_letter_topic(deployment):
     wait_for(lambda: worker.metric("flashpoint_posts_ingested_total") == len(good) + 1, 60, "good posts", worker)
     assert worker.metric("flashpoint_posts_rejected_total") == 6
     assert worker.metric("flashpoint_posts_rejected_total", reason="ts") == 2
+
+
+def test_demo_through_kafka_detects_the_injected_events(broker, tmp_path):
+    """`flashpoint demo --kafka`: its own tansu broker and worker, end to end."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "streams.cli", "demo", "--kafka", "--no-live", "--duration", "10",
+                           "--hours", "3"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "MISSED" not in done.stdout and "ALERTED" not in done.stdout
+    assert "detected 5/5 injected events through Kafka" in done.stdout

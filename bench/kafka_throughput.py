@@ -1,0 +1,219 @@
+"""End-to-end throughput on Kafka: Faust workers against a local tansu broker.
+
+All runs read the same records, produced once before any timing (the
+``flashpoint bench`` stream: real texts with fresh ids, times, authors and rare
+words, ``lang`` given), from the beginning of 4-partition topics, each run with
+its own consumer group:
+
+* ``bare_loop_single`` / ``bare_loop_batched``: a bare aiokafka consumer in this
+  process that decodes and tokenizes (the pipeline's tokenizer), nothing else;
+* ``bare_agent``: a Faust agent (its own worker process) that only decodes the
+  single-post records;
+* ``worker_single`` / ``worker_batched``: one ``flashpoint worker`` on single-post
+  or batched records, timed from its first ingested record until the assembly
+  stage has applied every post;
+* ``two_workers``: two workers on the single-post records; each one's share of
+  the posts and its own ingest rate.
+
+Rates are posts per wall second between the first record handled and the last,
+so group joins and start-up are left out.  The ratios are what the issue asks
+for: batched worker / bare loop (batched), single-post worker / bare agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bench.throughput import load_texts, stream_chunks
+from streams.local_broker import LocalBroker, free_port
+
+PARTITIONS = 4
+
+
+def _get_json(port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=2) as r:
+            return json.loads(r.read())
+    except OSError:
+        return None
+
+
+class _Run:
+    """Worker processes of one measured run, with their own app id and outputs."""
+
+    def __init__(self, broker: str, root: Path, name: str, topics: dict[str, str]):
+        self.uid = f"{name}-{uuid.uuid4().hex[:6]}"
+        self.root, self.broker, self.topics = root, broker, topics
+        self.procs: list[tuple[subprocess.Popen, int]] = []
+
+    def env(self, port: int, data: str) -> dict[str, str]:
+        return {**os.environ,
+                "FLASHPOINT_BROKER_URL": f"kafka://{self.broker}", "FLASHPOINT_APP_ID": f"bench-{self.uid}",
+                "FLASHPOINT_TOPIC_POSTS": self.topics["single"], "FLASHPOINT_TOPIC_POSTS_BATCH": self.topics["batched"],
+                "FLASHPOINT_TOPIC_DLQ": f"dlq-{self.uid}", "FLASHPOINT_TOPIC_EVENTS": f"events-{self.uid}",
+                "FLASHPOINT_PARTITIONS": str(PARTITIONS), "FLASHPOINT_SESSION_TIMEOUT_S": "6",
+                "FLASHPOINT_RECOVERY_CONSISTENCY_CHECK": "false",
+                "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(self.root / f"{self.uid}-{data}")}
+
+    def start(self, module: list[str], data: str) -> int:
+        port = free_port()
+        log = open(self.root / f"{self.uid}-{data}.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", *module], env=self.env(port, data),
+                                stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append((proc, port))
+        return port
+
+    def stop(self) -> None:
+        for proc, _ in self.procs:
+            proc.terminate()
+        for proc, _ in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"benchmark: timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def _produce(broker: str, topics: dict[str, str], lines: list[bytes], batch: int) -> None:
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    admin = KafkaAdminClient(bootstrap_servers=[broker])
+    admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics.values()])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=[broker], acks=1, linger_ms=50, batch_size=1 << 20)
+    for i, line in enumerate(lines):
+        producer.send(topics["single"], value=line, partition=i % PARTITIONS)
+    for k, start in enumerate(range(0, len(lines), batch)):
+        producer.send(topics["batched"], value=b"\n".join(lines[start:start + batch]), partition=k % PARTITIONS)
+    producer.flush()
+    producer.close()
+
+
+async def _bare_loop(broker: str, topic: str, posts: int, batched: bool) -> float:
+    """Posts per second of a plain aiokafka consumer that decodes and tokenizes."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from detectors.text import Tokenizer
+    from streams.wire import decode_batch, decode_single
+
+    terms = Tokenizer().terms
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20)
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+        await consumer.seek_to_beginning()
+        done, first = 0, None
+        while done < posts:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
+            for records in batches.values():
+                for msg in records:
+                    first = first or time.perf_counter()
+                    if batched:
+                        good, _ = decode_batch(msg.value)
+                        items = [p for _, p in good]
+                    else:
+                        post, _ = decode_single(msg.value)
+                        items = [post] if post else []
+                    for post in items:
+                        terms(post.text, post.lang)
+                    done += len(items)
+        return posts / (time.perf_counter() - first)
+    finally:
+        await consumer.stop()
+
+
+def _worker_rate(run: _Run, ports: list[int], posts: int, timeout: float) -> dict:
+    stats: list[dict] = []
+
+    def finished() -> bool:
+        stats[:] = [_get_json(p) or {} for p in ports]
+        return any(s.get("assembled", 0) >= posts for s in stats)
+
+    _wait(finished, timeout, "workers to assemble every post")
+    first = min(s["first_ingest"] for s in stats if s.get("first_ingest"))
+    end = max(s["last_assembled"] for s in stats if s.get("last_assembled"))
+    shares = [s.get("ingested", 0) for s in stats]
+    per_worker = [round(s["ingested"] / max(1e-9, s["last_ingest"] - s["first_ingest"]), 1)
+                  if s.get("ingested") else 0.0 for s in stats]
+    return {"posts_per_s": round(posts / (end - first), 1), "ingested_by_worker": shares,
+            "ingest_posts_per_s_by_worker": per_worker}
+
+
+def run(posts: int = 50_000, batch: int = 100, timeout: float = 600.0) -> dict:
+    texts, langs, origin = load_texts(True, limit=posts)
+    lines = [line for chunk in stream_chunks(posts, texts, langs) for line in chunk]
+    root = Path(tempfile.mkdtemp(prefix="flashpoint-kbench-"))
+    out: dict = {"posts": posts, "batch": batch, "partitions": PARTITIONS, "texts": origin}
+    with LocalBroker(log=open(root / "tansu.log", "wb")) as broker:
+        uid = uuid.uuid4().hex[:6]
+        topics = {"single": f"kb-posts-{uid}", "batched": f"kb-batch-{uid}"}
+        _produce(broker.address, topics, lines, batch)
+        out["bare_loop_single"] = round(asyncio.run(_bare_loop(broker.address, topics["single"], posts, False)), 1)
+        out["bare_loop_batched"] = round(asyncio.run(_bare_loop(broker.address, topics["batched"], posts, True)), 1)
+
+        bare = _Run(broker.address, root, "bare", topics)
+        try:
+            port = bare.start(["bench.faust_bare"], "bare")
+            _wait(lambda: (_get_json(port) or {}).get("decoded", 0) >= posts, timeout, "the bare agent")
+            s = _get_json(port)
+            out["bare_agent"] = round(posts / (s["last"] - s["first"]), 1)
+        finally:
+            bare.stop()
+
+        for name, topic_kind, n_workers in (("worker_single", "single", 1), ("worker_batched", "batched", 1),
+                                             ("two_workers", "single", 2)):
+            run_ = _Run(broker.address, root, name, topics)
+            # a run reads one kind of record: the other input topic is pointed at an empty one
+            other = "single" if topic_kind == "batched" else "batched"
+            run_.topics = {**topics, other: f"unused-{run_.uid}"}
+            try:
+                ports = [run_.start(["streams.cli", "worker", "-l", "warning"], f"w{i}") for i in range(n_workers)]
+                out[name] = _worker_rate(run_, ports, posts, timeout)
+            finally:
+                run_.stop()
+    out["ratio_batched_vs_bare_loop"] = round(out["worker_batched"]["posts_per_s"] / out["bare_loop_batched"], 3)
+    out["ratio_single_vs_bare_agent"] = round(out["worker_single"]["posts_per_s"] / out["bare_agent"], 3)
+    return out
+
+
+def format_result(r: dict) -> str:
+    rows = [
+        ("posts", f"{r['posts']:,} ({r['texts']} texts), {r['partitions']} partitions, batch {r['batch']}"),
+        ("bare aiokafka loop, single", f"{r['bare_loop_single']:,.0f} posts/s (decode + tokenize)"),
+        ("bare aiokafka loop, batched", f"{r['bare_loop_batched']:,.0f} posts/s (decode + tokenize)"),
+        ("bare Faust agent, single", f"{r['bare_agent']:,.0f} posts/s (decode only)"),
+        ("1 worker, single-post", f"{r['worker_single']['posts_per_s']:,.0f} posts/s"),
+        ("1 worker, batched", f"{r['worker_batched']['posts_per_s']:,.0f} posts/s"),
+        ("2 workers, single-post", f"{r['two_workers']['posts_per_s']:,.0f} posts/s; posts ingested by each "
+                                   f"{r['two_workers']['ingested_by_worker']}, ingest posts/s by each "
+                                   f"{r['two_workers']['ingest_posts_per_s_by_worker']}"),
+        ("batched / bare loop", f"{r['ratio_batched_vs_bare_loop']:.2f}  [target >= 0.40]"),
+        ("single / bare agent", f"{r['ratio_single_vs_bare_agent']:.2f}  [target >= 0.70]"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    result = run(n)
+    print(format_result(result))
+    print(json.dumps(result))
