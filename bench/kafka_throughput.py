@@ -12,6 +12,8 @@ its own consumer group:
 * ``worker_single`` / ``worker_batched``: one ``flashpoint worker`` on single-post
   or batched records, timed from its first ingested record until the assembly
   stage has applied every post;
+* ``split_single``: an ``--role ingest`` and an ``--role assemble`` worker (two
+  processes, one per stage) on the single-post records;
 * ``two_workers``: two workers on the single-post records; each one's share of
   the posts and its own ingest rate.
 
@@ -178,14 +180,17 @@ def run(posts: int = 50_000, batch: int = 100, timeout: float = 600.0) -> dict:
         finally:
             bare.stop()
 
-        for name, topic_kind, n_workers in (("worker_single", "single", 1), ("worker_batched", "batched", 1),
-                                             ("two_workers", "single", 2)):
+        for name, topic_kind, roles in (("worker_single", "single", ["all"]),
+                                        ("worker_batched", "batched", ["all"]),
+                                        ("split_single", "single", ["ingest", "assemble"]),
+                                        ("two_workers", "single", ["all", "all"])):
             run_ = _Run(broker.address, root, name, topics)
             # a run reads one kind of record: the other input topic is pointed at an empty one
             other = "single" if topic_kind == "batched" else "batched"
             run_.topics = {**topics, other: f"unused-{run_.uid}"}
             try:
-                ports = [run_.start(["streams.cli", "worker", "-l", "warning"], f"w{i}") for i in range(n_workers)]
+                ports = [run_.start(["streams.cli", "worker", "-l", "warning", "--role", role], f"w{i}")
+                         for i, role in enumerate(roles)]
                 out[name] = _worker_rate(run_, ports, posts, timeout)
             finally:
                 run_.stop()
@@ -202,6 +207,8 @@ def format_result(r: dict) -> str:
         ("bare Faust agent, single", f"{r['bare_agent']:,.0f} posts/s (decode only)"),
         ("1 worker, single-post", f"{r['worker_single']['posts_per_s']:,.0f} posts/s"),
         ("1 worker, batched", f"{r['worker_batched']['posts_per_s']:,.0f} posts/s"),
+        ("ingest + assemble workers", f"{r['split_single']['posts_per_s']:,.0f} posts/s (single-post; two processes, "
+                                      "one per stage)"),
         ("2 workers, single-post", f"{r['two_workers']['posts_per_s']:,.0f} posts/s; posts ingested by each "
                                    f"{r['two_workers']['ingested_by_worker']}, ingest posts/s by each "
                                    f"{r['two_workers']['ingest_posts_per_s_by_worker']}"),

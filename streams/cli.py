@@ -248,7 +248,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from streams.faust_app import run_worker
 
     overrides = {k: v for k, v in (("web_port", args.web_port), ("data_dir", args.data_dir)) if v is not None}
-    run_worker(Settings(**overrides), loglevel=args.loglevel)
+    run_worker(Settings(**overrides), loglevel=args.loglevel, role=args.role)
     return 0
 
 
@@ -354,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--web-port", type=_port, default=None, help="web server port (default FLASHPOINT_WEB_PORT)")
     p.add_argument("--data-dir", default=None, help="RocksDB tables here (default FLASHPOINT_DATA_DIR)")
     p.add_argument("-l", "--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--role", default="all", choices=["all", "ingest", "assemble"],
+                   help="all: both stages (default); ingest / assemble: one stage, its own consumer group")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("produce", help="replay a post file into the posts topic (kafka-python)")

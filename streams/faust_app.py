@@ -58,19 +58,29 @@ def prepared_topic_name(settings: Settings) -> str:
     return f"{settings.app_id}-prepared"
 
 
+ROLES = ("all", "ingest", "assemble")
+
+
 def create_app(settings: Settings | None = None, *, registry: CollectorRegistry | None = None,
-               local: bool = False) -> faust.App:
-    """``local``: outputs go to in-memory Faust channels instead of topics (agent unit
+               local: bool = False, role: str = "all") -> faust.App:
+    """``role``: ``all`` runs both stages (every worker of a group may end up with the
+    assembly partition); ``ingest`` and ``assemble`` run one each, as separate consumer
+    groups, so the assembly stage has a consumer of its own and never waits behind an
+    input backlog.  Run either ``all`` workers or ``ingest`` + ``assemble`` ones, not both.
+    ``local``: outputs go to in-memory Faust channels instead of topics (agent unit
     tests with ``test_context``, no broker)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     settings = settings or Settings()
     registry = registry if registry is not None else CollectorRegistry()
     metrics = PipelineMetrics(registry, source="kafka")
+    group = settings.app_id + ("-assembly" if role == "assemble" else "")
     app = faust.App(
-        settings.app_id,
+        group,
         broker=settings.broker_url,
         broker_credentials=credentials(settings),
         store=settings.store,
-        datadir=os.path.join(settings.data_dir, settings.app_id),  # two app ids never share tables
+        datadir=os.path.join(settings.data_dir, group),  # two app ids never share tables
         web_bind=settings.web_bind,
         web_host=settings.web_bind,
         web_port=settings.web_port,
@@ -95,7 +105,6 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         events = app.topic(settings.topic_events, partitions=1, compacting=True, **raw)
         prepared = app.topic(prepared_topic_name(settings), partitions=1, internal=True, **raw)
     app.flashpoint_outputs = {"dlq": dlq, "events": events, "prepared": prepared}
-    state = app.Table("assembly", partitions=1, key_type=str, value_type=bytes)
 
     from detectors.pipeline import Pipeline  # the stateless stage's models (tokenizer, language id)
 
@@ -135,15 +144,17 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         post, letter = decode_single(value)
         return ([(0, post)] if post is not None else []), ([letter] if letter is not None else [])
 
-    @app.agent(posts, name="ingest")
-    async def ingest(stream):
-        async for batch in stream.take_events(settings.ingest_batch, within=settings.ingest_within_s):
-            await forward(batch, single)
+    if role in ("all", "ingest"):
+        @app.agent(posts, name="ingest")
+        async def ingest(stream):
+            async for batch in stream.take_events(settings.ingest_batch, within=settings.ingest_within_s):
+                await forward(batch, single)
 
-    @app.agent(batches, name="ingest-batch")
-    async def ingest_batch(stream):
-        async for batch in stream.take_events(max(1, settings.ingest_batch // 100), within=settings.ingest_within_s):
-            await forward(batch, decode_batch)
+        @app.agent(batches, name="ingest-batch")
+        async def ingest_batch(stream):
+            async for batch in stream.take_events(max(1, settings.ingest_batch // 100),
+                                                  within=settings.ingest_within_s):
+                await forward(batch, decode_batch)
 
     async def emit(records: list[dict]) -> None:
         pending = [await events.send(key=r["id"].encode(), value=json.dumps(r, ensure_ascii=False).encode(),
@@ -151,15 +162,17 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         metrics.records(records)
         await asyncio.gather(*pending)
 
-    assembler = Assembler(state, emit, config=cfg, partitions=settings.partitions)
-    app.flashpoint_assembler = assembler
+    if role in ("all", "assemble"):
+        state = app.Table("assembly", partitions=1, key_type=str, value_type=bytes)
+        assembler = Assembler(state, emit, config=cfg, partitions=settings.partitions)
+        app.flashpoint_assembler = assembler
 
-    @app.agent(prepared, name="assemble")
-    async def assemble(stream):
-        async for event in stream.events():
-            await assembler.apply(event.message.offset, event.value)
-            metrics.batch(assembler.pipe.stats)
-            progress["assembled"], progress["last_assembled"] = assembler.pipe.stats["posts"], time.time()
+        @app.agent(prepared, name="assemble")
+        async def assemble(stream):
+            async for event in stream.events():
+                await assembler.apply(event.message.offset, event.value)
+                metrics.batch(assembler.pipe.stats)
+                progress["assembled"], progress["last_assembled"] = assembler.pipe.stats["posts"], time.time()
 
     inputs = (settings.topic_posts, settings.topic_posts_batch)
 
@@ -180,10 +193,10 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
     return app
 
 
-def run_worker(settings: Settings | None = None, loglevel: str = "info") -> None:
+def run_worker(settings: Settings | None = None, loglevel: str = "info", role: str = "all") -> None:
     """``flashpoint worker``: run until stopped (SIGTERM/SIGINT)."""
     settings = settings or Settings()
     os.makedirs(settings.data_dir, exist_ok=True)
-    app = create_app(settings)
+    app = create_app(settings, role=role)
     worker = faust.Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()

@@ -105,14 +105,15 @@ class Deployment:
 
         create_topics(self.settings)
 
-    def start_worker(self, name: str, web_port: int | None = None, data_dir: str | None = None) -> Worker:
+    def start_worker(self, name: str, web_port: int | None = None, data_dir: str | None = None,
+                     role: str = "all") -> Worker:
         """``data_dir``: name of its RocksDB directory (default: its own, per name)."""
         port = web_port or free_port()
         data = self.root / f"data-{data_dir or name}"
         log = self.root / f"{name}.log"
         env = {**os.environ, **self.env, "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(data)}
         with open(log, "ab") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--role", role], env=env,
                                     stdout=out, stderr=subprocess.STDOUT)
         worker = Worker(name, proc, port, log)
         self.workers.append(worker)

@@ -74,11 +74,13 @@ def deployment(broker, tmp_path):
     dep.stop()
 
 
-def test_end_to_end_matches_in_process_replay(deployment):
+@pytest.mark.parametrize("roles", [("all",), ("ingest", "assemble")], ids=["one-process", "split-roles"])
+def test_end_to_end_matches_in_process_replay(deployment, roles):
     posts, injected = _stream(seed=2)
     expected = _expected(posts)
     assert sum(r["type"] == "created" for r in expected) >= len(injected)
-    worker = deployment.start_worker("w1")
+    workers = {role: deployment.start_worker(f"w-{role}", role=role) for role in roles}
+    worker = workers.get("all") or workers["ingest"]
     deployment.produce([post_json(p) for p in posts], partition_of=_round_robin)
     got = _settled(deployment, comparable(expected), timeout=180)
     _assert_same(expected, got)
