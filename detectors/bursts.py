@@ -116,6 +116,30 @@ class TermBurstDetector:
         self._mean_total = 0.0  # EW mean of a bucket's volume, baseline half-life
         self.steps = 0  # buckets learned so far
 
+    # -- pickling (state goes into changelogs) --------------------------------------
+    _TABLES = ("_recent", "_recent_step", "_mean", "_var", "_base_step")
+
+    def __getstate__(self) -> dict:
+        """Only the table slots in use: a checkpoint is a fraction of the 40 MiB tables."""
+        state = self.__dict__.copy()
+        used = np.zeros(self._mask + 1, bool)
+        for name in self._TABLES:
+            used |= state[name] != 0
+        live = np.flatnonzero(used).astype(np.int32)
+        state["_live"] = live
+        for name in self._TABLES:
+            state[name] = state[name][live]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        live = state.pop("_live")
+        size = 1 << state["table_bits"]
+        for name in self._TABLES:
+            full = np.zeros(size, state[name].dtype)
+            full[live] = state[name]
+            state[name] = full
+        self.__dict__.update(state)
+
     # -- helpers -----------------------------------------------------------------
     def _slots(self, terms: Iterable[str]) -> np.ndarray:
         mask = self._mask
