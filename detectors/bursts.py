@@ -187,12 +187,40 @@ class TermBurstDetector:
         self._mean[slots] = share
         self._base_step[slots] = self.steps
 
+    # -- baseline replicas (term statistics sharded over processes) ---------------------
+    @property
+    def mean_total(self) -> float:
+        return self._mean_total
+
+    @property
+    def recent_total(self) -> float:
+        return self._recent_total
+
+    def slots_of(self, terms: Iterable[str]) -> np.ndarray:
+        return self._slots(terms)
+
+    def stored_baseline(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stored baseline mean and its step for ``slots`` (see :meth:`set_baseline`)."""
+        return self._mean[slots].copy(), self._base_step[slots].copy()
+
+    def set_baseline(self, slots: np.ndarray, means: np.ndarray, base_steps: np.ndarray, steps: int,
+                     mean_total: float, recent_total: float) -> None:
+        """Copy in another detector's baseline for ``slots``: a replica that only
+        answers :meth:`baseline_share` and :attr:`typical_volume` (the term shards own
+        the scoring)."""
+        self._mean[slots] = means
+        self._base_step[slots] = base_steps
+        self.steps, self._mean_total, self._recent_total = steps, mean_total, recent_total
+
     # -- River-style API ---------------------------------------------------------------
-    def score_bucket(self, counts: Mapping[str, float], total: float) -> "BucketScores":
+    def score_bucket(self, counts: Mapping[str, float], total: float,
+                     slots: np.ndarray | None = None) -> "BucketScores":
         """Scores of a bucket's terms as arrays (state unchanged); the pipeline
-        thresholds these without building an object per term."""
+        thresholds these without building an object per term.  ``slots``: the
+        terms' slots, when the caller has them already."""
         terms = list(counts)
-        slots = self._slots(terms)
+        if slots is None:
+            slots = self._slots(terms)
         c = np.fromiter(counts.values(), np.float64, len(terms))
         recent = self._recent_now(slots) * self._fast_decay + c
         recent_total = self._recent_total * self._fast_decay + total

@@ -42,13 +42,14 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Iterable
 
-from detectors.bursts import TermBurstDetector
+from detectors.bursts import TermBurstDetector, TermScore
 from detectors.commonness import Commonness
 from detectors.communities import CommunityTracker
 from detectors.dedup import NearDuplicateFilter
 from detectors.events import AlertPolicy
 from detectors.language import LanguageIdentifier
 from detectors.post import Post
+from detectors.termstats import BucketStats, TermStatistics
 from detectors.text import Tokenizer
 from detectors.tracker import EventTracker, TrackerConfig
 
@@ -82,6 +83,30 @@ class DetectorConfig:
     policy: AlertPolicy = field(default_factory=AlertPolicy)
 
 
+def term_statistics(cfg: DetectorConfig) -> TermStatistics:
+    """The term-statistics stage (one shard's worth) for a configuration."""
+    return TermStatistics(
+        min_recent=cfg.min_recent, min_z=cfg.min_z, min_ratio=cfg.min_ratio,
+        max_baseline_share=cfg.max_baseline_share, warmup_buckets=cfg.warmup_buckets,
+        warmup_min_share=cfg.warmup_min_share, table_bits=cfg.table_bits,
+        fast_half_life=cfg.fast_half_life_buckets, baseline_half_life=cfg.baseline_half_life_buckets,
+        prior=cfg.prior, min_share=cfg.min_share,
+    )
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    """``remote_terms``: what the term shards need to close ``bucket``.  Each shard
+    merges the partial counts it holds for the ``accepted`` records, adds its terms'
+    part of ``delta_counts`` and ``delta_total``, and freezes ``explained``."""
+
+    bucket: int
+    accepted: list[tuple]
+    delta_counts: dict[str, float]
+    delta_total: float
+    explained: list[str]
+
+
 class PostInfo:
     """What the pipeline keeps of a post while it is recent."""
 
@@ -104,16 +129,10 @@ class Prepared:
         self.mentions, self.reply_to, self.repost_of, self.quote_of = mentions, reply_to, repost_of, quote_of
         self.lang, self.text = lang, text
 
-    def to_wire(self) -> list:
-        """A JSON-ready list (field order of ``__slots__``)."""
-        return [getattr(self, k) if k not in ("terms", "mentions") else list(getattr(self, k))
-                for k in self.__slots__]
-
-    @classmethod
-    def from_wire(cls, row: list) -> "Prepared":
-        values = dict(zip(cls.__slots__, row))
-        values["terms"], values["mentions"] = tuple(values["terms"]), tuple(values["mentions"])
-        return cls(**values)
+    def to_wire(self) -> tuple:
+        """The fields in ``__slots__`` order (``Prepared(*row)`` builds it again)."""
+        return (self.id, self.ts, self.terms, self.sig, self.author, self.mentions, self.reply_to,
+                self.repost_of, self.quote_of, self.lang, self.text)
 
 
 def _handle(name: str) -> str:
@@ -127,16 +146,21 @@ class Pipeline:
     input partitions); a source seen without being listed is waited for too."""
 
     def __init__(self, config: DetectorConfig | None = None, *, collect_assignments: bool = True,
-                 sources: Iterable[str] = ()):
+                 sources: Iterable[str] = (), remote_terms: bool = False):
         self.config = cfg = config or DetectorConfig()
         self.tokenizer = Tokenizer()
         self.language = LanguageIdentifier()
         self.dedup = NearDuplicateFilter()
         self.communities = CommunityTracker()
+        # remote_terms: term statistics run elsewhere, sharded by term (Faust term-shard
+        # agents); buckets close in two steps (outbox -> receive) and self.bursts is
+        # a read-only replica of the shards' baselines, for the tracker.
+        self.remote_terms = remote_terms
+        self.terms = None if remote_terms else term_statistics(cfg)
         self.bursts = TermBurstDetector(
             table_bits=cfg.table_bits, fast_half_life=cfg.fast_half_life_buckets,
             baseline_half_life=cfg.baseline_half_life_buckets, prior=cfg.prior, min_share=cfg.min_share,
-        )
+        ) if remote_terms else self.terms.bursts
         shared = {"bucket_seconds": cfg.bucket_seconds, "min_share": cfg.min_share, "dup_weight": cfg.dup_weight}
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
         self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
@@ -151,8 +175,13 @@ class Pipeline:
         self._assignments: dict[str, dict] = {}
         self.collect_assignments = collect_assignments
         self._trigger_ts = 0.0
-        self._held: set[str] = set()  # terms kept out of the baseline during warm-up
         self.stats = Counter()
+        # remote_terms only
+        self._watermark = -math.inf
+        self._uncovered: dict[int, list[Prepared]] = {}  # posts whose terms no shard has counted
+        self._accepted: list[tuple] = []  # records whose partial counts the shards merge at the next close
+        self._awaiting: tuple[int, list[PostInfo]] | None = None  # bucket closing, its posts
+        self.outbox: list[CloseRequest] = []
 
     def expect_sources(self, sources: Iterable[str]) -> None:
         """Make the watermark wait for these sources too (e.g. every partition of a topic in use)."""
@@ -182,23 +211,38 @@ class Pipeline:
                         _handle(post.author) if post.author else None, tuple(_handle(m) for m in post.mentions),
                         post.reply_to, post.repost_of, post.quote_of, lang, post.text)
 
-    def add(self, prep: Prepared, source: str = "") -> list[dict]:
+    def add(self, prep: Prepared, source: str = "", *, covered: bool = False, close: bool = True) -> list[dict]:
         """The stateful stage: take one prepared post from ``source``; return the
-        event records that closing buckets caused."""
+        event records that closing buckets caused.  ``close=False``: only take it
+        (buckets close at the next :meth:`advance`).  ``covered`` (``remote_terms``):
+        the term shards already hold this post's counts (see :meth:`accept`)."""
         cfg = self.config
         self.stats["posts"] += 1
         bucket = int(prep.ts // cfg.bucket_seconds)
         if self._closed_through is not None and bucket <= self._closed_through:
             self.stats["late"] += 1
             bucket = min(self._open) if self._open else self._closed_through + 1
+            covered = False  # the shards drop a late post's partial counts
         self._open.setdefault(bucket, []).append(prep)
+        if self.remote_terms and not covered:
+            self._uncovered.setdefault(bucket, []).append(prep)
         self._max_ts = max(self._max_ts, prep.ts)
         if prep.ts > self._source_max.get(source, -math.inf):
             self._source_max[source] = prep.ts
-            watermark = min(self._source_max.values()) - cfg.allowed_lateness_seconds
             self._trigger_ts = prep.ts
-            return self._close_until(watermark)
+            if close:
+                return self.advance()
         return []
+
+    def advance(self) -> list[dict]:
+        """Close the buckets the watermark has passed."""
+        self._watermark = min(self._source_max.values()) - self.config.allowed_lateness_seconds
+        return self._close_until(self._watermark)
+
+    def accept(self, record: tuple) -> None:
+        """``remote_terms``: the term shards hold partial counts for ``record``
+        (an id the ingest stage gave them) and are to merge them."""
+        self._accepted.append(record)
 
     def _post_info(self, prep: Prepared) -> PostInfo:
         """Near-duplicate and community state, updated in the bucket's canonical order."""
@@ -230,7 +274,7 @@ class Pipeline:
     def _close_until(self, watermark: float) -> list[dict]:
         out: list[dict] = []
         size = self.config.bucket_seconds
-        while self._open:
+        while self._open and self._awaiting is None:
             first = min(self._open)
             if (first + 1) * size > watermark:
                 break
@@ -238,15 +282,39 @@ class Pipeline:
         return out
 
     def flush(self) -> list[dict]:
-        """Close every open bucket (end of a finite stream)."""
+        """Close every open bucket (end of a finite stream; not with ``remote_terms``)."""
         return self._close_until(math.inf)
 
-    def _close(self, bucket: int, prepared: list[Prepared]) -> list[dict]:
-        cfg = self.config
+    def _begin(self, bucket: int, prepared: list[Prepared]) -> list[PostInfo]:
+        """Near-duplicate and community updates, in the bucket's canonical order."""
         self._closed_through = bucket
         self.stats["buckets"] += 1
         prepared.sort(key=lambda p: (p.ts, p.id))
-        posts = [self._post_info(p) for p in prepared]
+        return [self._post_info(p) for p in prepared]
+
+    def _close(self, bucket: int, prepared: list[Prepared]) -> list[dict]:
+        cfg = self.config
+        explained = self.tracker.explained()  # as of the previous bucket
+        uncovered = {id(p) for p in self._uncovered.pop(bucket, ())}
+        posts = self._begin(bucket, prepared)
+        if self.remote_terms:
+            # What the shards' partial counts miss: posts they never counted (late,
+            # or from records not accepted whole) in full, copies' discount for the rest.
+            delta, total = Counter(), 0.0
+            for prep, p in zip(prepared, posts):
+                if id(prep) in uncovered:
+                    weight = cfg.dup_weight if p.dup else 1.0
+                elif p.dup:
+                    weight = cfg.dup_weight - 1.0
+                else:
+                    continue
+                for t in p.terms:
+                    delta[t] += weight
+                total += weight
+            self.outbox.append(CloseRequest(bucket, self._accepted, dict(delta), total, sorted(explained)))
+            self._accepted = []
+            self._awaiting = (bucket, posts)
+            return []
         originals, copies = Counter(), Counter()
         for p in posts:
             (copies if p.dup else originals).update(p.terms)
@@ -254,24 +322,33 @@ class Pipeline:
         for t, c in copies.items():
             counts[t] += cfg.dup_weight * c
         total = sum(1.0 if not p.dup else cfg.dup_weight for p in posts)
+        result = self.terms.update(counts, total, explained)
+        return self._finish(bucket, posts, result.bursting)
 
-        scored = self.bursts.score_bucket(counts, total)
-        loose = ((scored.recent >= cfg.min_recent) & (scored.z >= cfg.min_z) & (scored.ratio >= cfg.min_ratio)
-                 & (scored.share <= cfg.max_baseline_share))
-        if self.bursts.steps < cfg.warmup_buckets:
-            # No history yet: hold out of the baseline what a large share of posts
-            # carry (the story a stream starts in), and let only that burst.
-            floor = cfg.warmup_min_share * self.bursts.recent_total_after(total)
-            held = (scored.recent >= floor) & (scored.share <= cfg.max_baseline_share)
-            self._held |= set(scored.select(held))
-            loose &= held
-        elif self._held:  # warm-up over: what no story claimed becomes baseline
-            self.bursts.absorb(self._held - self.tracker.explained())
-            self._held = set()
-        bursting = scored.select(loose)
-        frozen = set(bursting) | self.tracker.explained() | self._held
-        self.bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, frozen & counts.keys())
+    def receive(self, bucket: int, shards: list[BucketStats]) -> list[dict]:
+        """``remote_terms``: every shard's statistics for the bucket awaited; finish
+        it, then close what the watermark allows meanwhile."""
+        if self._awaiting is None or self._awaiting[0] != bucket:
+            raise ValueError(f"bucket {bucket} is not awaited")
+        posts = self._awaiting[1]
+        bursting: dict[str, TermScore] = {}
+        for part in shards:
+            bursting.update(part.bursting)
+            self.bursts.set_baseline(part.slots, part.means, part.base_steps, part.steps, part.mean_total,
+                                     part.recent_total)
+        self._awaiting = None
+        records = self._finish(bucket, posts, dict(sorted(bursting.items())))
+        return records + self._close_until(self._watermark)
 
+    @property
+    def awaiting(self) -> int | None:
+        """``remote_terms``: the bucket whose term statistics are awaited."""
+        return None if self._awaiting is None else self._awaiting[0]
+
+    def _finish(self, bucket: int, posts: list[PostInfo], bursting: dict[str, TermScore]) -> list[dict]:
+        """Storylines, assignment, alert decisions and lifecycles for a closed bucket."""
+        cfg = self.config
+        self.stats["finished"] += 1
         self._window.append(posts if len(posts) <= cfg.max_window_posts_per_bucket
                             else posts[:: math.ceil(len(posts) / cfg.max_window_posts_per_bucket)])
         del self._window[: -cfg.window_buckets]

@@ -111,7 +111,7 @@ def _str_list(record: Mapping[str, Any], name: str) -> tuple[str, ...]:
 
 def parse_post(record: Any) -> Post:
     """Validate one decoded record; raise :class:`PostError` naming the bad field."""
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):  # the common case without the ABC check
         raise PostError("<record>", f"expected a JSON object, got {type(record).__name__}")
     post_id = record.get("id")
     if post_id is None or post_id == "" or isinstance(post_id, (bool, float, list, dict)):

@@ -158,7 +158,7 @@ def _follow(consumer_cls, address: str, settings: Settings, console, live: bool,
             done = stats.get("assembled", 0)
             if live_ctx is not None:
                 live_ctx.update(_view(latest, clock, done, total, 0.0, None, console.width), refresh=True)
-            if not feeder.is_alive() and done >= total:
+            if not feeder.is_alive() and done >= total and not stats.get("closing"):
                 quiet_since = quiet_since or time.monotonic()
                 if not got and time.monotonic() - quiet_since > 2.0:
                     return records

@@ -2,20 +2,29 @@
 
 ::
 
-    posts ─┐                                    ┌─> posts.dlq  (bad records, reason in headers)
-           ├─> ingest (per input partition) ────┤
-    posts.batch ┘  decode, language, tokenize    └─> <app>-prepared (1 partition)
-                                                        │
-                                           assemble: buckets on the watermark,
-                                           bursts, storylines, events (Faust table
-                                           on RocksDB + changelog, see streams.assembly)
-                                                        │
-                                                        └─> events (keyed by event id, compacted)
+    posts ─┐                                          ┌─> posts.dlq (bad records, reason in headers)
+           ├─> ingest (per input partition) ──────────┤
+    posts.batch ┘ decode, language, tokenize,         ├─> <app>-term-counts (one partition per term shard)
+                  partial counts per bucket and shard │     partial counts, close requests
+                                                      │         │
+                                                      │   terms (per shard): merge, burst scores,
+                                                      │   thresholds, baseline (Faust table)
+                                                      │         │ answers
+                                                      └─> <app>-prepared (1 partition) <┘
+                                                              │
+                                           assemble: buckets on the watermark, near-duplicates,
+                                           communities, storylines, events (Faust table)
+                                                              │
+                                                              └─> events (keyed by event id, compacted)
 
 The ingest stage holds no state and carries most of the per-post cost (about
-two thirds of it in ``flashpoint bench``), so workers added to the group share
-the input partitions and its work.  The assembly stage is one partition: event
-assembly needs every post of a bucket.
+two thirds of it in ``flashpoint bench``); the term shards hold the term
+statistics, each for its own terms (two-stage aggregation: the ingest stage's
+partial counts, merged per shard).  Workers added to the group share the input
+and term-count partitions, and so that work.  The assembly stage is one
+partition: storylines and events need every post of a bucket.  See
+:mod:`streams.term_shard` for the protocol and :mod:`streams.assembly` for how
+the stateful stages survive crashes.
 
 Agents are thin: decode a typed record, call ``detectors/``, send.
 """
@@ -32,12 +41,26 @@ import time
 import faust
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams.assembly import Assembler
+from streams.assembly import Assembler, TermShardStage
 from streams.metrics import PipelineMetrics
 from streams.settings import Settings
-from streams.wire import decode_batch, decode_single, encode_prepared
+from streams.term_shard import forward_record, restrict
+from streams.transport import transport_with_fetch_wait
+from streams.wire import decode_batch, decode_single, encode_close, encode_prepared
 
 log = logging.getLogger(__name__)
+
+
+class FlashpointApp(faust.App):
+    """A Faust app whose consumer takes its fetch wait from the settings (see
+    :mod:`streams.transport`)."""
+
+    transport_cls = None
+
+    def _new_transport(self):
+        if self.transport_cls is None or not self.conf.broker_consumer[0].scheme.startswith("kafka"):
+            return super()._new_transport()
+        return self.transport_cls(self.conf.broker_consumer, self)
 
 
 def credentials(settings: Settings):
@@ -58,15 +81,20 @@ def prepared_topic_name(settings: Settings) -> str:
     return f"{settings.app_id}-prepared"
 
 
+def term_counts_topic_name(settings: Settings) -> str:
+    return f"{settings.app_id}-term-counts"
+
+
 ROLES = ("all", "ingest", "assemble")
 
 
 def create_app(settings: Settings | None = None, *, registry: CollectorRegistry | None = None,
                local: bool = False, role: str = "all") -> faust.App:
-    """``role``: ``all`` runs both stages (every worker of a group may end up with the
-    assembly partition); ``ingest`` and ``assemble`` run one each, as separate consumer
-    groups, so the assembly stage has a consumer of its own and never waits behind an
-    input backlog.  Run either ``all`` workers or ``ingest`` + ``assemble`` ones, not both.
+    """``role``: ``all`` runs every stage (every worker of a group may end up with the
+    assembly partition); ``ingest`` runs the scale-out stages (ingest and term shards)
+    and ``assemble`` the assembly, as separate consumer groups, so the assembly stage
+    has a consumer of its own and never waits behind an input backlog.  Run either
+    ``all`` workers or ``ingest`` + ``assemble`` ones, not both.
     ``local``: outputs go to in-memory Faust channels instead of topics (agent unit
     tests with ``test_context``, no broker)."""
     if role not in ROLES:
@@ -75,7 +103,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
     registry = registry if registry is not None else CollectorRegistry()
     metrics = PipelineMetrics(registry, source="kafka")
     group = settings.app_id + ("-assembly" if role == "assemble" else "")
-    app = faust.App(
+    app = FlashpointApp(
         group,
         broker=settings.broker_url,
         broker_credentials=credentials(settings),
@@ -93,25 +121,29 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         producer_acks=-1,
     )
     app.flashpoint_settings = settings
+    app.transport_cls = transport_with_fetch_wait(settings.fetch_max_wait_ms)
     app.flashpoint_metrics = metrics
 
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
     posts = app.topic(settings.topic_posts, partitions=settings.partitions, **raw)
     batches = app.topic(settings.topic_posts_batch, partitions=settings.partitions, **raw)
+    shards = settings.term_shards
     if local:
-        dlq, events, prepared = (app.channel(value_type=bytes) for _ in range(3))
+        dlq, events, prepared, term_counts = (app.channel(value_type=bytes) for _ in range(4))
     else:
         dlq = app.topic(settings.topic_dlq, partitions=1, **raw)
         events = app.topic(settings.topic_events, partitions=1, compacting=True, **raw)
         prepared = app.topic(prepared_topic_name(settings), partitions=1, internal=True, **raw)
-    app.flashpoint_outputs = {"dlq": dlq, "events": events, "prepared": prepared}
+        term_counts = app.topic(term_counts_topic_name(settings), partitions=max(1, shards), internal=True, **raw)
+    app.flashpoint_outputs = {"dlq": dlq, "events": events, "prepared": prepared, "term_counts": term_counts}
 
     from detectors.pipeline import Pipeline  # the stateless stage's models (tokenizer, language id)
 
     cfg = settings.detector_config()
     preparer = Pipeline(cfg, collect_assignments=False)
     # progress in wall-clock time, for /stats (benchmarks, operators)
-    progress = {"ingested": 0, "first_ingest": None, "last_ingest": None, "assembled": 0, "last_assembled": None}
+    progress = {"ingested": 0, "first_ingest": None, "last_ingest": None, "assembled": 0, "last_assembled": None,
+                "buckets_finished": 0, "closing": False}
 
     async def forward(batch, decode) -> None:
         """Prepare a batch of input records; forward posts, dead-letter the rest;
@@ -120,7 +152,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         current event and publish it only at the next commit, seconds later.)"""
         progress["first_ingest"] = progress["first_ingest"] or time.time()
         by_source: dict[str, list] = {}
-        pending = []
+        pending, seen = [], []
         for event in batch:
             msg = event.message
             source = f"{msg.topic}:{msg.partition}"
@@ -128,13 +160,25 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
             for index, post in good:
                 prep = preparer.prepare(post)
                 by_source.setdefault(source, []).append((msg.offset, index, prep))
-                metrics.ingested(post, prep.lang)
+                seen.append((post, prep.lang))
             for letter in dead:
                 metrics.rejected(letter)
                 pending.append(await dlq.send(key=msg.key, value=letter.raw, force=True,
                                               headers=letter.headers(f"{source}:{msg.offset}")))
-        for source, rows in by_source.items():
-            pending.append(await prepared.send(value=encode_prepared(source, rows), partition=0, force=True))
+        metrics.ingested_many(seen)
+        if shards:
+            # partial counts first, delivered, then the records that name them (see streams.term_shard)
+            records = []
+            for source, rows in by_source.items():
+                partials, record = forward_record(source, rows, config=cfg, shards=shards)
+                records.append(record)
+                for k, partial in enumerate(partials):
+                    pending.append(await term_counts.send(value=partial, partition=k, force=True))
+            await asyncio.gather(*pending)
+            pending = [await prepared.send(value=record, partition=0, force=True) for record in records]
+        else:
+            for source, rows in by_source.items():
+                pending.append(await prepared.send(value=encode_prepared(source, rows), partition=0, force=True))
         if pending:
             await asyncio.gather(*pending)
         progress["last_ingest"] = time.time()
@@ -162,19 +206,62 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         metrics.records(records)
         await asyncio.gather(*pending)
 
+    # Stateful stages, one object per partition held; dropped when the partition is
+    # revoked (its state comes back from the table when it is assigned again).
+    stages: dict[tuple[str, int], object] = {}
+    interval = settings.checkpoint_interval_s
+
+    async def request(req) -> None:
+        await asyncio.gather(*[await term_counts.send(value=encode_close(restrict(req, k, shards, cfg.table_bits)),
+                                                      partition=k, force=True) for k in range(shards)])
+
+    def assembler() -> Assembler:
+        key = ("prepared", 0)
+        if key not in stages:
+            stages[key] = Assembler(assembly_state, emit, config=cfg, partitions=settings.partitions,
+                                    request=request if shards else None, shards=max(1, shards),
+                                    checkpoint_interval_s=interval)
+        return stages[key]
+
     if role in ("all", "assemble"):
-        state = app.Table("assembly", partitions=1, key_type=str, value_type=bytes)
-        assembler = Assembler(state, emit, config=cfg, partitions=settings.partitions)
+        assembly_state = app.Table("assembly", partitions=1, key_type=str, value_type=bytes)
         app.flashpoint_assembler = assembler
 
         @app.agent(prepared, name="assemble")
         async def assemble(stream):
             async for event in stream.events():
-                await assembler.apply(event.message.offset, event.value)
-                metrics.batch(assembler.pipe.stats)
-                progress["assembled"], progress["last_assembled"] = assembler.pipe.stats["posts"], time.time()
+                stage = assembler()
+                await stage.apply(event.message.offset, event.value)
+                metrics.batch(stage.pipe.stats)
+                progress["assembled"], progress["last_assembled"] = stage.pipe.stats["posts"], time.time()
+                progress["buckets_finished"] = stage.pipe.stats["finished"]
+                progress["closing"] = stage.pipe.awaiting is not None  # waiting for the term shards
 
-    inputs = (settings.topic_posts, settings.topic_posts_batch)
+    async def answer(records: list[bytes]) -> None:
+        await asyncio.gather(*[await prepared.send(value=r, partition=0, force=True) for r in records])
+
+    if role in ("all", "ingest") and shards:
+        shard_state = app.Table("term-shards", partitions=shards, key_type=str, value_type=bytes)
+
+        @app.agent(term_counts, name="terms")
+        async def terms(stream):
+            async for event in stream.events():
+                k = event.message.partition
+                stage = stages.get(("terms", k))
+                if stage is None:
+                    stage = stages[("terms", k)] = TermShardStage(shard_state, answer, shard=k, shards=shards,
+                                                                 config=cfg, checkpoint_interval_s=interval)
+                await stage.apply(event.message.offset, event.value)
+
+    internal = {prepared_topic_name(settings): "prepared", term_counts_topic_name(settings): "terms"}
+
+    @app.on_partitions_revoked.connect
+    async def drop_stages(sender, revoked, **kwargs):
+        for tp in revoked:
+            if tp.topic in internal:
+                stages.pop((internal[tp.topic], tp.partition), None)
+
+    inputs = (settings.topic_posts, settings.topic_posts_batch, term_counts_topic_name(settings))
 
     @app.on_partitions_assigned.connect
     async def count_partitions(sender, assigned, **kwargs):

@@ -54,7 +54,7 @@ class PipelineMetrics:
             "flashpoint_posts_ingested", "Posts accepted into the pipeline.",
             ["source", "lang"], registry=registry)
         self.partitions_assigned = Gauge(
-            "flashpoint_partitions_assigned", "Input partitions this worker consumes now, by topic.",
+            "flashpoint_partitions_assigned", "Input and term-count partitions this worker consumes now, by topic.",
             ["topic"], registry=registry)
         self.posts_rejected = PromCounter(
             "flashpoint_posts_rejected", "Records rejected on decode, by offending field.",
@@ -112,6 +112,18 @@ class PipelineMetrics:
         """``lang``: the identified language, where the post came without one."""
         self.posts_ingested.labels(self.source_label(post.source), self.lang_label(post.lang or lang)).inc()
         self.last_event_ts.set(post.ts)
+
+    def ingested_many(self, posts_and_langs: Iterable[tuple]) -> None:
+        """:meth:`ingested` for a batch of ``(post, lang)``: one counter update per label pair."""
+        counts: Counter = Counter()
+        newest = None
+        for post, lang in posts_and_langs:
+            counts[self.source_label(post.source), self.lang_label(post.lang or lang)] += 1
+            newest = post.ts if newest is None else max(newest, post.ts)
+        for labels, n in counts.items():
+            self.posts_ingested.labels(*labels).inc(n)
+        if newest is not None:
+            self.last_event_ts.set(newest)
 
     def rejected(self, rejected) -> None:
         """Usable as (part of) an ``on_reject`` callback of streams.sources."""

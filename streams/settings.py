@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         4, ge=1, le=1024,
         description="FLASHPOINT_PARTITIONS: partitions of the input topics; the watermark waits "
         "for every one of them.")
+    term_shards: int = Field(
+        4, ge=0, le=1024,
+        description="FLASHPOINT_TERM_SHARDS: partitions of <app_id>-term-counts: term statistics are "
+        "sharded over this many term shards, spread over the workers (0: kept inside the assembly "
+        "stage, one process).")
+    checkpoint_interval_s: float = Field(
+        30.0, ge=0,
+        description="FLASHPOINT_CHECKPOINT_INTERVAL_S: least time, seconds, between snapshots of a "
+        "stateful stage (taken when a bucket closes; records since the last one are kept in its "
+        "table and applied again after a crash). Smaller: faster restarts; larger: less work per post.")
     replication_factor: int = Field(
         1, ge=1, description="FLASHPOINT_REPLICATION_FACTOR: replicas of topics this app creates.")
     store: str = Field(
@@ -104,6 +114,10 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         30.0, gt=0,
         description="FLASHPOINT_SESSION_TIMEOUT_S: consumer group session timeout, seconds.")
+    fetch_max_wait_ms: int = Field(
+        100, gt=0, le=5000,
+        description="FLASHPOINT_FETCH_MAX_WAIT_MS: longest a consumer's fetch waits for data.  Apache Kafka "
+                    "answers as soon as data arrives, so this only paces an idle consumer; tansu waits it out.")
     ingest_batch: int = Field(
         500, ge=1,
         description="FLASHPOINT_INGEST_BATCH: posts the ingest agent prepares before forwarding them "

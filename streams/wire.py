@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import msgpack
+
 from detectors.post import Post, PostError, parse_post
 from detectors.pipeline import Prepared
 
@@ -84,13 +86,96 @@ def decode_batch(raw: bytes) -> tuple[list[tuple[int, Post]], list[DeadLetter]]:
     return posts, dead
 
 
+# -- internal topics: msgpack (a fifth of JSON's cost here: measured 8 against 46 us a post
+# for a prepared post's round trip) ---------------------------------------------------------
+
+
+def _pack(value) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _unpack(raw: bytes):
+    return msgpack.unpackb(raw, use_list=False, raw=False)
+
+
 def encode_prepared(source: str, rows: list[tuple[int, int, Prepared]]) -> bytes:
     """One internal record: prepared posts of one source partition, in its order.
     ``rows``: (source offset, index in the record, prepared post)."""
-    return json.dumps({"src": source, "posts": [[o, i, p.to_wire()] for o, i, p in rows]},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    return _pack((source, [(o, i, *p.to_wire()) for o, i, p in rows]))
 
 
 def decode_prepared(raw: bytes) -> tuple[str, list[tuple[int, int, Prepared]]]:
-    value = json.loads(raw)
-    return value["src"], [(o, i, Prepared.from_wire(w)) for o, i, w in value["posts"]]
+    source, rows = _unpack(raw)
+    return source, [(row[0], row[1], Prepared(*row[2:])) for row in rows]
+
+
+# -- term shards (streams.term_shard) ------------------------------------------------------
+# On <app>-term-counts: partial counts from the ingest stage, close requests from the
+# assembly stage.  On <app>-prepared, beside the prepared posts: a shard's answer, a
+# header and the changed baseline slots as packed arrays.
+ANSWER = b"\x00"  # a msgpack record never starts with it
+ANSWER_SLOTS = 50_000  # per record: 16 bytes a slot before compression, well under 1 MB
+
+
+def encode_partial(record: tuple, partial: dict) -> bytes:
+    return _pack(("p", record, [(b, n, c) for b, (n, c) in partial.items()]))
+
+
+def encode_close(request) -> bytes:
+    return _pack(("c", request.bucket, [tuple(r) for r in request.accepted], request.delta_counts,
+                  request.delta_total, request.explained))
+
+
+def decode_shard_message(raw: bytes):
+    """``("partial", record, partial)`` or ``("close", CloseRequest)``."""
+    from detectors.pipeline import CloseRequest
+
+    value = _unpack(raw)
+    if value[0] == "p":
+        return "partial", value[1], {b: (n, c) for b, n, c in value[2]}
+    _, bucket, accepted, delta_counts, delta_total, explained = value
+    return "close", CloseRequest(bucket, list(accepted), delta_counts, delta_total, list(explained))
+
+
+def encode_answer(shard: int, bucket: int, stats) -> list[bytes]:
+    """A shard's :class:`~detectors.termstats.BucketStats`, in as many records as
+    its changed slots need."""
+    import zlib
+
+    import numpy as np
+
+    n = len(stats.slots)
+    parts = max(1, -(-n // ANSWER_SLOTS))
+    out = []
+    for part in range(parts):
+        cut = slice(part * ANSWER_SLOTS, (part + 1) * ANSWER_SLOTS)
+        header = {"shard": shard, "bucket": bucket, "part": part, "parts": parts,
+                  "steps": stats.steps, "mean_total": stats.mean_total, "recent_total": stats.recent_total,
+                  "n": len(stats.slots[cut]),
+                  "bursting": {t: [s.recent, s.expected, s.z, s.ratio, s.share] for t, s in stats.bursting.items()}
+                  if part == 0 else {}}
+        arrays = (stats.slots[cut].astype(np.int64).tobytes() + stats.means[cut].astype(np.float32).tobytes()
+                  + stats.base_steps[cut].astype(np.int32).tobytes())
+        head = _pack(header)
+        out.append(ANSWER + len(head).to_bytes(4, "big") + head + zlib.compress(arrays, 1))
+    return out
+
+
+def decode_answer(raw: bytes):
+    """``(header, BucketStats)`` of one answer record."""
+    import zlib
+
+    import numpy as np
+
+    from detectors.bursts import TermScore
+    from detectors.termstats import BucketStats
+
+    size = int.from_bytes(raw[1:5], "big")
+    header, body = _unpack(raw[5:5 + size]), raw[5 + size:]
+    arrays, n = zlib.decompress(body), header["n"]
+    slots = np.frombuffer(arrays, np.int64, n)
+    means = np.frombuffer(arrays, np.float32, n, offset=8 * n)
+    base_steps = np.frombuffer(arrays, np.int32, n, offset=12 * n)
+    bursting = {t: TermScore(*v) for t, v in header["bursting"].items()}
+    return header, BucketStats(bursting, slots, means, base_steps, header["steps"], header["mean_total"],
+                               header["recent_total"])

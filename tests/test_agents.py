@@ -11,17 +11,19 @@ import uuid
 import pytest
 from prometheus_client import CollectorRegistry
 
-from detectors.pipeline import Pipeline
+from detectors.pipeline import CloseRequest, DetectorConfig, Pipeline
 from detectors.post import Post
+from detectors.termstats import shard_of
 from streams.faust_app import create_app
 from streams.settings import Settings
-from streams.wire import decode_prepared, encode_prepared
+from streams.term_shard import forward_record, restrict
+from streams.wire import decode_answer, decode_prepared, decode_shard_message, encode_close, encode_prepared
 
 
-def _app(partitions: int = 1):
+def _app(partitions: int = 1, term_shards: int = 2):
     registry = CollectorRegistry()
-    app = create_app(Settings(store="memory://", app_id=f"t-{uuid.uuid4().hex[:8]}", partitions=partitions),
-                     registry=registry, local=True)
+    app = create_app(Settings(store="memory://", app_id=f"t-{uuid.uuid4().hex[:8]}", partitions=partitions,
+                              term_shards=term_shards), registry=registry, local=True)
     app.finalize()
     return app, registry
 
@@ -49,17 +51,24 @@ def test_ingest_forwards_good_posts_and_dead_letters_the_rest(agent_name, value,
 
     async def run():
         prepared, dlq = out["prepared"].__aiter__(), out["dlq"].__aiter__()
+        term_counts = out["term_counts"].__aiter__()
         async with app.agents[agent_name].test_context() as agent:
             await agent.put(value=value, partition=0)
-            rows = []
+            source, rows, partials = None, [], []
             if good:
+                partials = [decode_shard_message(m.value) for m in await _take(term_counts, 2)]
                 source, rows = decode_prepared((await _take(prepared, 1))[0].value)
                 assert source.endswith(":0")
             letters = await _take(dlq, len(bad_fields))
-            return rows, letters
+            return source, rows, partials, letters
 
-    rows, letters = asyncio.run(run())
+    source, rows, partials, letters = asyncio.run(run())
     assert len(rows) == good
+    if good:  # one partial count per term shard, each with the record's posts and its own terms
+        assert {m[1] for m in partials} == {(source, rows[0][0], rows[-1][0])}
+        assert all(sum(n for n, _ in m[2].values()) == good for m in partials)
+        terms = {t for _, _, p in rows for t in p.terms}
+        assert set().union(*(c for m in partials for _, c in m[2].values())) == terms
     assert all(p.terms and p.lang for _, _, p in rows)  # tokenized, language identified
     assert [dict(m.headers)["flashpoint-field"].decode() for m in letters] == bad_fields
     for field in bad_fields:
@@ -77,10 +86,32 @@ def _burst_stream() -> list[Post]:
     return posts
 
 
+def test_term_shard_agent_answers_a_close_request_with_its_terms():
+    app, _ = _app(term_shards=2)
+    prep = Pipeline().prepare
+    rows = [(i, 0, prep(Post(str(i), 10.0 * i, "flood in the valley"))) for i in range(20)]
+    partials, _ = forward_record("posts:0", rows, config=DetectorConfig(), shards=2)
+    request = CloseRequest(0, [("posts:0", 0, 19)], {}, 0.0, [])
+
+    async def run():
+        prepared = app.flashpoint_outputs["prepared"].__aiter__()
+        async with app.agents["terms"].test_context() as agent:
+            await agent.put(value=partials[1], partition=1)
+            await agent.put(value=encode_close(restrict(request, 1, 2)), partition=1)
+            return decode_answer((await _take(prepared, 1))[0].value)
+
+    header, stats = asyncio.run(run())
+    assert (header["shard"], header["bucket"], stats.steps) == (1, 0, 1)
+    mine = {t for _, _, p in rows for t in p.terms if shard_of(t, 2) == 1}
+    assert mine and set(stats.bursting) <= mine  # only its own terms
+    assert len(stats.slots) == len(mine)  # and a baseline slot for each
+
+
 @pytest.mark.parametrize("partitions", [1, 2])
 def test_assemble_emits_events_once_every_partition_has_moved_on(partitions):
-    """With two input partitions, nothing closes while one of them is silent."""
-    app, registry = _app(partitions)
+    """With two input partitions, nothing closes while one of them is silent
+    (term statistics inside the assembly: no shard agent to answer here)."""
+    app, registry = _app(partitions, term_shards=0)
     prep = Pipeline().prepare
     posts = _burst_stream()
 

@@ -38,6 +38,7 @@ from detectors.communities import CommunityTracker
 from detectors.dedup import NearDuplicateFilter
 from detectors.pipeline import Pipeline
 from detectors.post import Post, parse_post
+from detectors.termstats import TermStatistics
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_000.0 - 1_700_000_000.0 % 300  # on a bucket boundary
@@ -207,6 +208,52 @@ def burst_emerging(rng: random.Random) -> None:
         zs.append(det.score_one(counts, total)["jump"].z)
         burst_learn(det, (counts, total))
     assert zs == sorted(zs)
+
+
+# -- TermStatistics (the sharded stage: scores, thresholds, baseline) ---------------------------
+
+
+def termstats_learn(stats: TermStatistics, x: Bucket) -> list:
+    counts, total = x
+    result = stats.update(counts, total, explained=["coffee"])
+    return [sorted(result.bursting), result.slots.tolist(), result.means.tolist(), result.steps]
+
+
+def termstats_score(stats: TermStatistics, x: Bucket) -> list:
+    counts, total = x
+    return sorted((t, float(s.z), float(s.ratio)) for t, s in stats.score_one(counts, total).items())
+
+
+def termstats_finish(stats: TermStatistics) -> list:
+    return [stats.bursts.steps, stats.bursts.baseline_share(["weather", "coffee", "earthquake", "never-seen"]),
+            sorted(stats._held)]
+
+
+def termstats_new_keys(stats: TermStatistics) -> None:
+    total = 150.0
+    assert stats.score_one({}, total) == {}
+    result = stats.update({"never-seen-term": 1.0}, total)
+    assert "never-seen-term" not in result.bursting  # one mention is no burst
+    assert finite_numbers(result.bursting) and len(result.slots) == 1
+    # a bucket without a common term: nothing breaks, its share goes down
+    before = stats.bursts.baseline_share(["weather"])[0]
+    for _ in range(3):
+        result = stats.update({"coffee": 3.0}, total)
+    assert "weather" not in result.bursting and stats.bursts.baseline_share(["weather"])[0] <= before
+    assert stats.update({}, total).bursting == {}
+
+
+def termstats_emerging(rng: random.Random) -> None:
+    stats = TermStatistics()
+    for _ in range(40):
+        counts = {"steady": 30 + rng.randint(-3, 3), "background": rng.randint(5, 9)}
+        assert "steady" not in stats.update(counts, 200 + sum(counts.values())).bursting
+    zs = []
+    for k in range(1, 5):
+        counts = {"steady": 30, "jump": 20 * k, "background": 7}
+        zs.append(stats.score_one(counts, 200 + sum(counts.values()))["jump"].z)
+        assert "jump" in stats.update(counts, 200 + sum(counts.values())).bursting
+    assert zs == sorted(zs)  # bursting terms are frozen: the burst is not the new normal
 
 
 # -- CommunityTracker -----------------------------------------------------------------------------
@@ -463,6 +510,8 @@ CASES = [
          dedup_new_keys, dedup_emerging),
     Case("TermBurstDetector", TermBurstDetector, burst_stream, burst_learn, burst_score, burst_finish,
          burst_new_keys, burst_emerging, split=0.75),  # mid-burst
+    Case("TermStatistics", TermStatistics, burst_stream, termstats_learn, termstats_score, termstats_finish,
+         termstats_new_keys, termstats_emerging, split=0.75),
     Case("CommunityTracker", CommunityTracker, community_stream, lambda c, x: c.learn_one(x),
          community_score, community_finish, community_new_keys, community_emerging),
     # the Pipeline as a whole, and the EventTracker as the Pipeline drives it;

@@ -15,6 +15,7 @@ import pytest
 from detectors.pipeline import Pipeline
 from detectors.post import parse_post
 from streams.synth import generate
+from streams.faust_app import term_counts_topic_name
 from tests.kafka_support import Deployment, comparable, post_json, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -110,10 +111,12 @@ def test_two_workers_share_partitions_and_agree(deployment):
     posts, _ = _stream(seed=2)
     expected = _expected(posts)
     workers = [deployment.start_worker("w1"), deployment.start_worker("w2")]
-    topic = deployment.settings.topic_posts
-    wait_for(lambda: all(w.metric("flashpoint_partitions_assigned", topic=topic) > 0 for w in workers)
-             and sum(w.metric("flashpoint_partitions_assigned", topic=topic) for w in workers) == PARTITIONS,
-             120, "both workers to hold input partitions", workers[-1])
+    # both hold input partitions and term shards: both share the per-post and per-term work
+    for topic, count in ((deployment.settings.topic_posts, PARTITIONS),
+                         (term_counts_topic_name(deployment.settings), deployment.settings.term_shards)):
+        wait_for(lambda: all(w.metric("flashpoint_partitions_assigned", topic=topic) > 0 for w in workers)
+                 and sum(w.metric("flashpoint_partitions_assigned", topic=topic) for w in workers) == count,
+                 120, f"both workers to hold partitions of {topic}", workers[-1])
     deployment.produce([post_json(p) for p in posts], partition_of=_round_robin)
     _assert_same(expected, _settled(deployment, comparable(expected), timeout=240))
     shares = [w.metric("flashpoint_posts_ingested_total") for w in workers]
