@@ -57,7 +57,7 @@ class CheckpointedStage:
         self.last_offset = -1  # last input record applied
         self.restored = False
         self.checkpoints = 0
-        self._last_checkpoint = 0.0
+        self._last_checkpoint = time.monotonic()  # the first snapshot an interval after start
 
     # what the snapshot holds; subclasses add theirs
     def state(self) -> tuple:

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         description="FLASHPOINT_FETCH_MAX_WAIT_MS: longest a consumer's fetch waits for data.  Apache Kafka "
                     "answers as soon as data arrives, so this only paces an idle consumer; tansu waits it out.")
     ingest_batch: int = Field(
-        500, ge=1,
+        2000, ge=1,
         description="FLASHPOINT_INGEST_BATCH: posts the ingest agent prepares before forwarding them "
         "in one internal record (Faust costs hundreds of microseconds a record).")
     ingest_within_s: float = Field(
