@@ -12,6 +12,8 @@ its own consumer group:
 * ``worker_single`` / ``worker_batched``: one ``flashpoint worker`` on single-post
   or batched records, timed from its first ingested record until the assembly
   stage has applied every post;
+* ``worker_batched_unsharded``: as ``worker_batched`` with ``FLASHPOINT_TERM_SHARDS=0``
+  (term statistics inside the assembly stage): what sharding costs one worker;
 * ``split_single``: an ``--role ingest`` and an ``--role assemble`` worker (two
   processes, one per stage) on the single-post records;
 * ``two_workers``: two workers on the single-post records; each one's share of
@@ -56,6 +58,7 @@ class _Run:
         self.uid = f"{name}-{uuid.uuid4().hex[:6]}"
         self.root, self.broker, self.topics = root, broker, topics
         self.procs: list[tuple[subprocess.Popen, int]] = []
+        self.extra_env: dict[str, str] = {}
 
     def env(self, port: int, data: str) -> dict[str, str]:
         return {**os.environ,
@@ -64,7 +67,8 @@ class _Run:
                 "FLASHPOINT_TOPIC_DLQ": f"dlq-{self.uid}", "FLASHPOINT_TOPIC_EVENTS": f"events-{self.uid}",
                 "FLASHPOINT_PARTITIONS": str(PARTITIONS), "FLASHPOINT_SESSION_TIMEOUT_S": "6",
                 "FLASHPOINT_RECOVERY_CONSISTENCY_CHECK": "false",
-                "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(self.root / f"{self.uid}-{data}")}
+                "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(self.root / f"{self.uid}-{data}"),
+                **self.extra_env}
 
     def start(self, module: list[str], data: str) -> int:
         port = free_port()
@@ -182,9 +186,12 @@ def run(posts: int = 50_000, batch: int = 100, timeout: float = 600.0) -> dict:
 
         for name, topic_kind, roles in (("worker_single", "single", ["all"]),
                                         ("worker_batched", "batched", ["all"]),
+                                        ("worker_batched_unsharded", "batched", ["all"]),
                                         ("split_single", "single", ["ingest", "assemble"]),
                                         ("two_workers", "single", ["all", "all"])):
             run_ = _Run(broker.address, root, name, topics)
+            if name.endswith("_unsharded"):
+                run_.extra_env = {"FLASHPOINT_TERM_SHARDS": "0"}
             # a run reads one kind of record: the other input topic is pointed at an empty one
             other = "single" if topic_kind == "batched" else "batched"
             run_.topics = {**topics, other: f"unused-{run_.uid}"}
@@ -196,6 +203,8 @@ def run(posts: int = 50_000, batch: int = 100, timeout: float = 600.0) -> dict:
                 run_.stop()
     out["ratio_batched_vs_bare_loop"] = round(out["worker_batched"]["posts_per_s"] / out["bare_loop_batched"], 3)
     out["ratio_single_vs_bare_agent"] = round(out["worker_single"]["posts_per_s"] / out["bare_agent"], 3)
+    out["ratio_batched_unsharded_vs_bare_loop"] = round(
+        out["worker_batched_unsharded"]["posts_per_s"] / out["bare_loop_batched"], 3)
     return out
 
 
@@ -207,12 +216,15 @@ def format_result(r: dict) -> str:
         ("bare Faust agent, single", f"{r['bare_agent']:,.0f} posts/s (decode only)"),
         ("1 worker, single-post", f"{r['worker_single']['posts_per_s']:,.0f} posts/s"),
         ("1 worker, batched", f"{r['worker_batched']['posts_per_s']:,.0f} posts/s"),
+        ("1 worker, batched, 0 shards", f"{r['worker_batched_unsharded']['posts_per_s']:,.0f} posts/s "
+                                        "(term statistics inside the assembly stage)"),
         ("ingest + assemble workers", f"{r['split_single']['posts_per_s']:,.0f} posts/s (single-post; two processes, "
                                       "one per stage)"),
         ("2 workers, single-post", f"{r['two_workers']['posts_per_s']:,.0f} posts/s; posts ingested by each "
                                    f"{r['two_workers']['ingested_by_worker']}, ingest posts/s by each "
                                    f"{r['two_workers']['ingest_posts_per_s_by_worker']}"),
         ("batched / bare loop", f"{r['ratio_batched_vs_bare_loop']:.2f}  [target >= 0.40]"),
+        ("batched, 0 shards / bare loop", f"{r['ratio_batched_unsharded_vs_bare_loop']:.2f}"),
         ("single / bare agent", f"{r['ratio_single_vs_bare_agent']:.2f}  [target >= 0.70]"),
     ]
     width = max(len(k) for k, _ in rows)

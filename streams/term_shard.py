@@ -36,8 +36,10 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from typing import Iterable
 
+import xxhash
+
 from detectors.pipeline import CloseRequest, DetectorConfig, Prepared, term_statistics
-from detectors.termstats import BucketStats, shard_of, slot_memo, slot_of
+from detectors.termstats import BucketStats, shard_of, slot_memo
 
 # per shard: {bucket: (posts, {term: posts carrying it})}
 Partial = dict[int, tuple[int, dict[str, int]]]
@@ -54,13 +56,16 @@ def partial_counts(preps: Iterable[Prepared], *, bucket_seconds: float, shards: 
         entry[0][0] += 1
         entry[1].update(prep.terms)
     memo = slot_memo(table_bits)
+    if len(memo) >= 500_000:  # bounded: start over rather than grow with the long tail
+        memo.clear()
+    digest, mask = xxhash.xxh3_64_intdigest, (1 << table_bits) - 1  # as term_slot, inlined: the hot loop
     out: list[Partial] = [{} for _ in range(shards)]
     for bucket, (n, counts) in by_bucket.items():
         split: list[dict[str, int]] = [{} for _ in range(shards)]
         for term, c in counts.items():
             slot = memo.get(term)
             if slot is None:
-                slot = slot_of(term, table_bits)
+                slot = memo[term] = digest(term.encode()) & mask
             split[slot % shards][term] = c
         for k in range(shards):
             out[k][bucket] = (n[0], split[k])
