@@ -203,12 +203,16 @@ class Pipeline:
         if lang is None and self.config.identify_language:
             lang = self.language.identify(post.text)
         terms, words = self.tokenizer.analyze(post.text, lang)
-        extra = [t for t in chain(("#" + h.lstrip("#＃").lower() for h in post.hashtags),
-                                  ("@" + _handle(m) for m in post.mentions)) if t not in terms]
-        if extra:
-            terms.extend(dict.fromkeys(extra))
+        mentions = ()
+        if post.hashtags or post.mentions:  # fields most posts lack: skip the generators
+            mentions = tuple(_handle(m) for m in post.mentions)
+            seen = set(terms)
+            extra = [t for t in chain(("#" + h.lstrip("#＃").lower() for h in post.hashtags),
+                                      ("@" + m for m in mentions)) if t not in seen]
+            if extra:
+                terms.extend(dict.fromkeys(extra))
         return Prepared(post.id, post.ts, tuple(terms), self.dedup.signature(post.text, words),
-                        _handle(post.author) if post.author else None, tuple(_handle(m) for m in post.mentions),
+                        _handle(post.author) if post.author else None, mentions,
                         post.reply_to, post.repost_of, post.quote_of, lang, post.text)
 
     def add(self, prep: Prepared, source: str = "", *, covered: bool = False, close: bool = True) -> list[dict]:
