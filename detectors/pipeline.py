@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Iterable
 
-from detectors.bursts import TermBurstDetector, TermScore
+from detectors.bursts import TermScore
 from detectors.commonness import Commonness
 from detectors.communities import CommunityTracker
 from detectors.dedup import NearDuplicateFilter
@@ -156,11 +156,9 @@ class Pipeline:
         # agents); buckets close in two steps (outbox -> receive) and self.bursts is
         # a read-only replica of the shards' baselines, for the tracker.
         self.remote_terms = remote_terms
-        self.terms = None if remote_terms else term_statistics(cfg)
-        self.bursts = TermBurstDetector(
-            table_bits=cfg.table_bits, fast_half_life=cfg.fast_half_life_buckets,
-            baseline_half_life=cfg.baseline_half_life_buckets, prior=cfg.prior, min_share=cfg.min_share,
-        ) if remote_terms else self.terms.bursts
+        stats = term_statistics(cfg)
+        self.terms = None if remote_terms else stats
+        self.bursts = stats.bursts
         shared = {"bucket_seconds": cfg.bucket_seconds, "min_share": cfg.min_share, "dup_weight": cfg.dup_weight}
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
         self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
