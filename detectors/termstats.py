@@ -26,11 +26,13 @@ are frozen so a burst is not learned as the new normal while it lasts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable, Mapping
 
 import numpy as np
+import xxhash
 
-from detectors.bursts import TermBurstDetector, TermScore, term_slot
+from detectors.bursts import TermBurstDetector, TermScore
 
 
 @dataclass(frozen=True)
@@ -47,31 +49,41 @@ class BucketStats:
     recent_total: float
 
 
-_SLOTS: dict[int, dict[str, int]] = {}  # memo per table size: common terms come back in every batch
+def term_hash(term: str) -> int:
+    """A term's 64-bit hash, stable across processes: its identity in merged
+    counts, and (its low bits) its table slot."""
+    return xxhash.xxh3_64_intdigest(term.encode())
 
 
-def slot_memo(table_bits: int = 21) -> dict[str, int]:
-    """The memo of term slots for a table size (read it directly in hot loops;
-    :func:`slot_of` fills it)."""
-    memo = _SLOTS.get(table_bits)
-    if memo is None:
-        memo = _SLOTS[table_bits] = {}
-    return memo
+def term_hashes(terms: list[str]) -> np.ndarray:
+    """:func:`term_hash` of each term, as uint64.  (``map`` over C functions, no
+    memo: a memo cost more than hashing anew on a stream with a long tail.)"""
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, terms)), np.uint64, len(terms))
 
 
 def slot_of(term: str, table_bits: int = 21) -> int:
-    memo = slot_memo(table_bits)
-    slot = memo.get(term)
-    if slot is None:
-        if len(memo) >= 500_000:  # bounded: start over rather than grow with the long tail
-            memo.clear()
-        slot = memo[term] = term_slot(term, (1 << table_bits) - 1)
-    return slot
+    """The term's slot in a table of ``2**table_bits`` (as :func:`~detectors.bursts.term_slot`)."""
+    return term_hash(term) & ((1 << table_bits) - 1)
 
 
 def shard_of(term: str, shards: int, table_bits: int = 21) -> int:
     """The shard that owns ``term``: by its table slot, so colliding terms meet."""
     return slot_of(term, table_bits) % shards
+
+
+def merge_counts(term_lists: list[list[str]], hash_arrays: list[np.ndarray],
+                 count_arrays: list[np.ndarray]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Sum counts given in parts (terms, their hashes, counts) per distinct term:
+    ``(terms, hashes, counts)``.  Sums run in the order given, so counts that are
+    whole numbers, then a fractional correction last, add up as one dict would."""
+    if not term_lists:
+        return [], np.empty(0, np.uint64), np.empty(0, np.float64)
+    hashes = np.concatenate(hash_arrays)
+    unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=np.concatenate(count_arrays).astype(np.float64),
+                         minlength=len(unique))
+    names = np.asarray(list(chain.from_iterable(term_lists)), dtype=object)[first].tolist()
+    return names, unique, counts
 
 
 class TermStatistics:
@@ -116,9 +128,17 @@ class TermStatistics:
         """Score, threshold and learn one closed bucket.  ``counts``: weighted posts
         carrying each of this shard's terms; ``total``: the bucket's weighted volume
         (all shards); ``explained``: terms a live event explains (frozen)."""
-        counts, slots = self._canonical(counts)
+        terms = list(counts)
+        return self.update_terms(terms, term_hashes(terms), np.fromiter(counts.values(), np.float64, len(terms)),
+                                 total, explained)
+
+    def update_terms(self, terms: list[str], hashes: np.ndarray, counts: np.ndarray, total: float,
+                     explained: Iterable[str] = ()) -> BucketStats:
+        """:meth:`update` with the counts as parallel arrays, one entry per distinct
+        term (as :func:`merge_counts` gives them)."""
+        terms, hashes, slots, counts = self._canonical(terms, hashes, counts)
         bursts = self.bursts
-        scored = bursts.score_bucket(counts, total, slots)
+        scored = bursts.score_terms(terms, slots, counts, total)
         loose = ((scored.recent >= self.min_recent) & (scored.z >= self.min_z) & (scored.ratio >= self.min_ratio)
                  & (scored.share <= self.max_baseline_share))
         explained = set(explained)
@@ -133,32 +153,34 @@ class TermStatistics:
             bursts.absorb(absorbed)
             self._held = set()
         bursting = dict(sorted(scored.select(loose).items()))
-        frozen = (set(bursting) | explained | self._held) & counts.keys()
-        bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, frozen)
+        frozen = set(bursting) | explained | self._held
+        hold = np.isin(hashes, term_hashes(sorted(frozen))) if frozen else None
+        bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, hold=hold)
         slots = np.unique(np.concatenate([scored.slots, bursts.slots_of(absorbed)]))
         return BucketStats(bursting, slots, *bursts.stored_baseline(slots), bursts.steps,
                            bursts.mean_total, bursts.recent_total)
 
-    def _canonical(self, counts: Mapping[str, float]) -> tuple[Mapping[str, float], np.ndarray]:
-        """The terms and their slots, terms that share a slot last and by term:
-        such terms update their slot in turn, so the same order on every shard
-        layout and in every arrival order gives the same state.  (Sorting only
-        those few, not every term of the bucket.)"""
-        terms = list(counts)
-        memo, bits = slot_memo(self.bursts.table_bits), self.bursts.table_bits
-        slots = np.fromiter((memo.get(t) or slot_of(t, bits) for t in terms), np.int64, len(terms))
+    def _canonical(self, terms: list[str], hashes: np.ndarray, counts: np.ndarray):
+        """``(terms, hashes, slots, counts)`` with the terms that share a slot last
+        and by term: such terms update their slot in turn, so the same order on
+        every shard layout and in every arrival order gives the same state.
+        (Sorting only those few, not every term of the bucket.)"""
+        slots = (hashes & np.uint64((1 << self.bursts.table_bits) - 1)).astype(np.int64)
         _, inverse, seen = np.unique(slots, return_inverse=True, return_counts=True)
-        shared = seen[inverse] > 1
+        shared = seen[inverse.ravel()] > 1
         if not shared.any():
-            return counts, slots
-        alone = np.flatnonzero(~shared).tolist()
-        order = alone + sorted(np.flatnonzero(shared).tolist(), key=terms.__getitem__)
-        return {terms[i]: counts[terms[i]] for i in order}, slots[order]
+            return terms, hashes, slots, counts
+        order = np.concatenate([np.flatnonzero(~shared),
+                                np.array(sorted(np.flatnonzero(shared).tolist(), key=terms.__getitem__), np.int64)])
+        names = np.asarray(terms, dtype=object)[order].tolist()
+        return names, hashes[order], slots[order], counts[order]
 
     # River-style names for the contract tests: scoring does not learn.
     def score_one(self, counts: Mapping[str, float], total: float) -> dict[str, TermScore]:
-        counts, slots = self._canonical(counts)
-        return self.bursts.score_bucket(counts, total, slots).select(slice(None))
+        terms = list(counts)
+        terms, _, slots, c = self._canonical(terms, term_hashes(terms),
+                                             np.fromiter(counts.values(), np.float64, len(terms)))
+        return self.bursts.score_terms(terms, slots, c, total).select(slice(None))
 
     def learn_one(self, counts: Mapping[str, float], total: float) -> None:
         self.update(counts, total)

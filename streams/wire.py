@@ -118,7 +118,8 @@ ANSWER_SLOTS = 50_000  # per record: 16 bytes a slot before compression, well un
 
 
 def encode_partial(record: tuple, partial: dict) -> bytes:
-    return _pack(("p", record, [(b, n, c) for b, (n, c) in partial.items()]))
+    return _pack(("p", record, [(b, n, terms, hashes.astype("<u8").tobytes(), counts.astype("<u4").tobytes())
+                                for b, (n, terms, hashes, counts) in partial.items()]))
 
 
 def encode_close(request) -> bytes:
@@ -130,9 +131,12 @@ def decode_shard_message(raw: bytes):
     """``("partial", record, partial)`` or ``("close", CloseRequest)``."""
     from detectors.pipeline import CloseRequest
 
+    import numpy as np
+
     value = _unpack(raw)
     if value[0] == "p":
-        return "partial", value[1], {b: (n, c) for b, n, c in value[2]}
+        return "partial", value[1], {b: (n, list(terms), np.frombuffer(hashes, "<u8"), np.frombuffer(counts, "<u4"))
+                                     for b, n, terms, hashes, counts in value[2]}
     _, bucket, accepted, delta_counts, delta_total, explained = value
     return "close", CloseRequest(bucket, list(accepted), delta_counts, delta_total, list(explained))
 
