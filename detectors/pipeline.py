@@ -40,6 +40,7 @@ import math
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter
 from typing import Iterable
 
 from detectors.bursts import TermScore
@@ -291,7 +292,7 @@ class Pipeline:
         """Near-duplicate and community updates, in the bucket's canonical order."""
         self._closed_through = bucket
         self.stats["buckets"] += 1
-        prepared.sort(key=lambda p: (p.ts, p.id))
+        prepared.sort(key=attrgetter("ts", "id"))
         return [self._post_info(p) for p in prepared]
 
     def _close(self, bucket: int, prepared: list[Prepared]) -> list[dict]:

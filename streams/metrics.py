@@ -115,15 +115,16 @@ class PipelineMetrics:
 
     def ingested_many(self, posts_and_langs: Iterable[tuple]) -> None:
         """:meth:`ingested` for a batch of ``(post, lang)``: one counter update per label pair."""
+        items = list(posts_and_langs)
+        if not items:
+            return
+        raw = Counter((post.source, post.lang or lang) for post, lang in items)  # label each pair once
         counts: Counter = Counter()
-        newest = None
-        for post, lang in posts_and_langs:
-            counts[self.source_label(post.source), self.lang_label(post.lang or lang)] += 1
-            newest = post.ts if newest is None else max(newest, post.ts)
+        for (source, lang), n in raw.items():
+            counts[self.source_label(source), self.lang_label(lang)] += n
         for labels, n in counts.items():
             self.posts_ingested.labels(*labels).inc(n)
-        if newest is not None:
-            self.last_event_ts.set(newest)
+        self.last_event_ts.set(max(post.ts for post, _ in items))
 
     def rejected(self, rejected) -> None:
         """Usable as (part of) an ``on_reject`` callback of streams.sources."""
