@@ -39,7 +39,7 @@ import zlib
 from typing import Awaitable, Callable, MutableMapping
 
 from detectors.pipeline import CloseRequest, DetectorConfig, Pipeline
-from streams.term_shard import TermShard, restrict
+from streams.term_shard import TermShard, record_id, restrict
 from streams.wire import ANSWER, decode_answer, decode_prepared, decode_shard_message, encode_answer
 
 CHUNK = 512 * 1024  # bytes per stored snapshot piece: well under Kafka's 1 MB record limit
@@ -194,7 +194,7 @@ class Assembler(CheckpointedStage):
         self.applied[source] = done
         if self.request is not None:
             if whole and rows:
-                pipe.accept((source, rows[0][0], rows[-1][0]))
+                pipe.accept(record_id(source, rows))
             records += pipe.advance()
         await self._after(records, finished_before)
         return applied

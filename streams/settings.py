@@ -119,11 +119,19 @@ class Settings(BaseSettings):
         description="FLASHPOINT_FETCH_MAX_WAIT_MS: longest a consumer's fetch waits for data.  Apache Kafka "
                     "answers as soon as data arrives, so this only paces an idle consumer; tansu waits it out.")
     ingest_batch: int = Field(
-        2000, ge=1,
-        description="FLASHPOINT_INGEST_BATCH: posts the ingest agent prepares before forwarding them "
-        "in one internal record (Faust costs hundreds of microseconds a record).")
+        10_000, ge=1,
+        description="FLASHPOINT_INGEST_BATCH: posts the ingest agent takes at once at most (batched records: "
+        "a hundredth as many records).  It forwards them in internal records of at most 2,000 posts and "
+        "900 kB, and waits for their delivery once per batch: bigger batches wait less often (Faust also "
+        "costs hundreds of microseconds a record).")
+    gc_threshold: int = Field(
+        100_000, ge=0,
+        description="FLASHPOINT_GC_THRESHOLD: the worker's young-generation garbage-collection threshold "
+        "(Python's default is 700; 0 keeps Python's settings).  The stages allocate many short-lived "
+        "containers a post, and at 700 each young collection also walks every post of the open buckets "
+        "that has not reached the old generation yet: ~10% of a worker's CPU (see the README).")
     ingest_within_s: float = Field(
-        0.2, gt=0,
+        0.5, gt=0,
         description="FLASHPOINT_INGEST_WITHIN_S: longest wait, seconds, for an ingest batch to fill.")
 
     def detector_config(self) -> DetectorConfig:

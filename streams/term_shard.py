@@ -18,6 +18,12 @@ delivered before it forwards the record to the assembly, and the assembly
 sends a close request only after reading the records it names, so a shard reads
 every partial a request names before the request.
 
+Partials travel as arrays: each term with its 64-bit hash and its count, so a
+shard merges them with numpy (:func:`~detectors.termstats.merge_counts`) rather
+than a dict update per term.  The hash is the term's identity in the merge: two
+distinct terms of one bucket with the same 64-bit hash (odds about 10^-9 with
+100,000 terms) would be counted as one.
+
 >>> from detectors.pipeline import CloseRequest, Pipeline
 >>> from detectors.post import Post
 >>> preps = [Pipeline().prepare(Post(str(i), 60.0 * i, "quake hits town")) for i in range(3)]
@@ -25,8 +31,9 @@ every partial a request names before the request.
 >>> [sorted(p[0][1]) for p in parts], parts[0][0][0]     # each shard its own terms; every shard the post count
 ([['hits', 'hits town'], ['quake', 'quake hits', 'town']], 3)
 >>> shard = TermShard(0, 2)
->>> shard.partial(("posts:0", 0, 2), parts[0])
->>> stats = shard.close(CloseRequest(0, [("posts:0", 0, 2)], {}, 0.0, []))
+>>> record = ("posts:0", position(0, 0), position(2, 0))     # its first and last post
+>>> shard.partial(record, parts[0])
+>>> stats = shard.close(CloseRequest(0, [record], {}, 0.0, []))
 >>> stats.steps, shard.closed_through
 (1, 0)
 """
@@ -36,13 +43,13 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from typing import Iterable
 
-import xxhash
+import numpy as np
 
 from detectors.pipeline import CloseRequest, DetectorConfig, Prepared, term_statistics
-from detectors.termstats import BucketStats, shard_of, slot_memo
+from detectors.termstats import BucketStats, merge_counts, shard_of, term_hashes
 
-# per shard: {bucket: (posts, {term: posts carrying it})}
-Partial = dict[int, tuple[int, dict[str, int]]]
+# per shard: {bucket: (posts, terms, their hashes (uint64), posts carrying each (uint32))}
+Partial = dict[int, tuple[int, list[str], np.ndarray, np.ndarray]]
 
 
 def partial_counts(preps: Iterable[Prepared], *, bucket_seconds: float, shards: int,
@@ -55,34 +62,65 @@ def partial_counts(preps: Iterable[Prepared], *, bucket_seconds: float, shards: 
             entry = by_bucket[bucket] = ([0], Counter())
         entry[0][0] += 1
         entry[1].update(prep.terms)
-    memo = slot_memo(table_bits)
-    if len(memo) >= 500_000:  # bounded: start over rather than grow with the long tail
-        memo.clear()
-    digest, mask = xxhash.xxh3_64_intdigest, (1 << table_bits) - 1  # as term_slot, inlined: the hot loop
     out: list[Partial] = [{} for _ in range(shards)]
     for bucket, (n, counts) in by_bucket.items():
-        split: list[dict[str, int]] = [{} for _ in range(shards)]
-        for term, c in counts.items():
-            slot = memo.get(term)
-            if slot is None:
-                slot = memo[term] = digest(term.encode()) & mask
-            split[slot % shards][term] = c
+        terms = list(counts)
+        hashes = term_hashes(terms)
+        c = np.fromiter(counts.values(), np.uint32, len(terms))
+        if shards == 1:
+            out[0][bucket] = (n[0], terms, hashes, c)
+            continue
+        owner = (hashes & np.uint64((1 << table_bits) - 1)) % np.uint64(shards)
+        order = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[order], np.arange(shards + 1, dtype=np.uint64)).tolist()
+        names, hashes, c = np.asarray(terms, dtype=object)[order], hashes[order], c[order]
         for k in range(shards):
-            out[k][bucket] = (n[0], split[k])
+            cut = slice(bounds[k], bounds[k + 1])
+            out[k][bucket] = (n[0], names[cut].tolist(), hashes[cut], c[cut])
     return out
 
 
-def forward_record(source: str, rows: list[tuple[int, int, Prepared]], *, config: DetectorConfig,
-                   shards: int) -> tuple[list[bytes], bytes]:
+def position(offset: int, index: int) -> int:
+    """A post's place in its source partition as one integer, ordered as
+    ``(offset, index)``: a batch record holds far fewer than 2**20 posts."""
+    return (offset << 20) | index
+
+
+def record_id(source: str, rows: list[tuple[int, int, Prepared]]) -> tuple[str, int, int]:
+    """An internal record's id: its source, and its first and last post's :func:`position`."""
+    return source, position(*rows[0][:2]), position(*rows[-1][:2])
+
+
+#: Largest internal record, bytes: under Apache Kafka's default 1 MB limit.
+MAX_RECORD_BYTES = 900_000
+#: Posts per internal record at most (a prepared post is ~0.3 kB here).
+MAX_RECORD_POSTS = 2000
+
+
+def forward_records(source: str, rows: list[tuple[int, int, Prepared]], *, config: DetectorConfig,
+                    shards: int) -> list[tuple[list[bytes], bytes]]:
     """What the ingest stage sends for one source's rows (offset, index, prepared):
-    a partial-count message per shard (to be delivered first), then the record
-    for the assembly stage.  The record's id is (source, first offset, last offset)."""
+    per internal record, a partial-count message per shard (to be delivered first)
+    and the record for the assembly stage.  Rows are cut into records of at most
+    :data:`MAX_RECORD_POSTS` posts and :data:`MAX_RECORD_BYTES` bytes (halved until
+    they fit; partial counts are smaller than the record they count).  ``shards=0``:
+    no partial counts (term statistics in the assembly stage)."""
     from streams.wire import encode_partial, encode_prepared
 
-    record = (source, rows[0][0], rows[-1][0])
-    parts = partial_counts((p for _, _, p in rows), bucket_seconds=config.bucket_seconds, shards=shards,
-                           table_bits=config.table_bits)
-    return [encode_partial(record, part) for part in parts], encode_prepared(source, rows)
+    out: list[tuple[list[bytes], bytes]] = []
+    chunks = [rows[i:i + MAX_RECORD_POSTS] for i in range(0, len(rows), MAX_RECORD_POSTS)]
+    while chunks:
+        chunk = chunks.pop(0)
+        record = encode_prepared(source, chunk)
+        if len(record) > MAX_RECORD_BYTES and len(chunk) > 1:
+            half = len(chunk) // 2
+            chunks[:0] = [chunk[:half], chunk[half:]]
+            continue
+        parts = partial_counts((p for _, _, p in chunk), bucket_seconds=config.bucket_seconds, shards=shards,
+                               table_bits=config.table_bits) if shards else []
+        rid = record_id(source, chunk)
+        out.append(([encode_partial(rid, part) for part in parts], record))
+    return out
 
 
 def restrict(request: CloseRequest, shard: int, shards: int, table_bits: int = 21) -> CloseRequest:
@@ -102,8 +140,9 @@ class TermShard:
         self.late = 0  # posts in partials for buckets already closed (the assembly counts them anew)
         self.missing = 0  # accepted records with no partial here (should stay 0)
         self._partials: dict[tuple, Partial] = {}
-        self._pending: dict[int, tuple[list[int], Counter]] = {}  # merged, for buckets still open
-        self._merged_to: dict[str, int] = {}  # per source: highest offset of a merged record
+        # merged, for buckets still open: [posts, term lists, hash arrays, count arrays]
+        self._pending: dict[int, list] = {}
+        self._merged_to: dict[str, int] = {}  # per source: last position of a merged record
         self._answers: OrderedDict[int, BucketStats] = OrderedDict()
         self._keep_answers = keep_answers
 
@@ -124,19 +163,25 @@ class TermShard:
                 continue
             source, _, hi = record
             self._merged_to[source] = max(hi, self._merged_to.get(source, -1))
-            for bucket, (n, counts) in parts.items():
+            for bucket, (n, terms, hashes, counts) in parts.items():
                 if self.closed_through is not None and bucket <= self.closed_through:
                     self.late += n
                     continue
                 entry = self._pending.get(bucket)
                 if entry is None:
-                    entry = self._pending[bucket] = ([0], Counter())
-                entry[0][0] += n
-                entry[1].update(counts)
-        n, counts = self._pending.pop(request.bucket, ([0], Counter()))
-        for term, c in request.delta_counts.items():
-            counts[term] += c
-        answer = self.stats.update(counts, n[0] + request.delta_total, request.explained)
+                    entry = self._pending[bucket] = [0, [], [], []]
+                entry[0] += n
+                entry[1].append(terms)
+                entry[2].append(hashes)
+                entry[3].append(counts)
+        n, term_lists, hash_arrays, count_arrays = self._pending.pop(request.bucket, (0, [], [], []))
+        if request.delta_counts:  # added last (see merge_counts)
+            terms = list(request.delta_counts)
+            term_lists.append(terms)
+            hash_arrays.append(term_hashes(terms))
+            count_arrays.append(np.fromiter(request.delta_counts.values(), np.float64, len(terms)))
+        answer = self.stats.update_terms(*merge_counts(term_lists, hash_arrays, count_arrays),
+                                         n + request.delta_total, request.explained)
         self.closed_through = request.bucket
         self._answers[request.bucket] = answer
         while len(self._answers) > self._keep_answers:

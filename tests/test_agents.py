@@ -4,6 +4,7 @@ to in-memory Faust channels (``create_app(local=True)``), tables to the memory s
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import uuid
@@ -14,9 +15,9 @@ from prometheus_client import CollectorRegistry
 from detectors.pipeline import CloseRequest, DetectorConfig, Pipeline
 from detectors.post import Post
 from detectors.termstats import shard_of
-from streams.faust_app import create_app
+from streams.faust_app import create_app, tune_gc
 from streams.settings import Settings
-from streams.term_shard import forward_record, restrict
+from streams.term_shard import forward_records, record_id, restrict
 from streams.wire import decode_answer, decode_prepared, decode_shard_message, encode_close, encode_prepared
 
 
@@ -65,10 +66,10 @@ def test_ingest_forwards_good_posts_and_dead_letters_the_rest(agent_name, value,
     source, rows, partials, letters = asyncio.run(run())
     assert len(rows) == good
     if good:  # one partial count per term shard, each with the record's posts and its own terms
-        assert {m[1] for m in partials} == {(source, rows[0][0], rows[-1][0])}
-        assert all(sum(n for n, _ in m[2].values()) == good for m in partials)
+        assert {tuple(m[1]) for m in partials} == {record_id(source, rows)}
+        assert all(sum(part[0] for part in m[2].values()) == good for m in partials)
         terms = {t for _, _, p in rows for t in p.terms}
-        assert set().union(*(c for m in partials for _, c in m[2].values())) == terms
+        assert set().union(*(part[1] for m in partials for part in m[2].values())) == terms
     assert all(p.terms and p.lang for _, _, p in rows)  # tokenized, language identified
     assert [dict(m.headers)["flashpoint-field"].decode() for m in letters] == bad_fields
     for field in bad_fields:
@@ -90,8 +91,8 @@ def test_term_shard_agent_answers_a_close_request_with_its_terms():
     app, _ = _app(term_shards=2)
     prep = Pipeline().prepare
     rows = [(i, 0, prep(Post(str(i), 10.0 * i, "flood in the valley"))) for i in range(20)]
-    partials, _ = forward_record("posts:0", rows, config=DetectorConfig(), shards=2)
-    request = CloseRequest(0, [("posts:0", 0, 19)], {}, 0.0, [])
+    [(partials, _)] = forward_records("posts:0", rows, config=DetectorConfig(), shards=2)
+    request = CloseRequest(0, [record_id("posts:0", rows)], {}, 0.0, [])
 
     async def run():
         prepared = app.flashpoint_outputs["prepared"].__aiter__()
@@ -133,3 +134,17 @@ def test_assemble_emits_events_once_every_partition_has_moved_on(partitions):
     assert record["type"] == "created" and key == record["id"]
     assert {"earthquake", "lisbon"} <= set(record["keywords"])
     assert _value(registry, "flashpoint_buckets_closed_total") > 0
+
+
+@pytest.mark.parametrize("threshold, frozen", [(0, False), (50_000, True)])
+def test_worker_gc_tuning_sets_the_young_threshold_and_freezes_start_up_objects(threshold, frozen):
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        tune_gc(threshold)
+        assert gc.get_threshold()[0] == (threshold or before[0])
+        assert (gc.get_freeze_count() > 0) is frozen
+        assert gc.isenabled()  # cycles are still collected
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

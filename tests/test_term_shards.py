@@ -14,8 +14,9 @@ from detectors.pipeline import DetectorConfig, Pipeline
 from detectors.post import parse_post
 from streams.assembly import Assembler, TermShardStage
 from streams.synth import generate
-from streams.term_shard import forward_record, restrict
-from streams.wire import encode_close
+from streams import term_shard
+from streams.term_shard import forward_records, restrict
+from streams.wire import decode_prepared, decode_shard_message, encode_close
 
 PARTITIONS = 4
 
@@ -34,15 +35,18 @@ def _replay(posts: list[dict]) -> list[dict]:
 class Cluster:
     """Three stages over in-memory logs; ``step`` runs one random stage one message."""
 
-    def __init__(self, posts: list[dict], shards: int, rng: random.Random):
+    def __init__(self, posts: list[dict], shards: int, rng: random.Random, per_record: int = 1):
         self.cfg = DetectorConfig()
         self.rng = rng
         self.shards = shards
+        self.per_record = per_record  # posts per input record (1: the posts topic; more: posts.batch)
         self.prep = Pipeline(self.cfg).prepare
-        self.sources = {f"posts:{p}": [(i, parse_post(post)) for i, post in enumerate(posts)
-                                       if (i % PARTITIONS if not post["id"].startswith("end-")
-                                           else int(post["id"][4:])) == p]
-                        for p in range(PARTITIONS)}
+        mine = {p: [parse_post(post) for i, post in enumerate(posts)
+                    if (i % PARTITIONS if not post["id"].startswith("end-") else int(post["id"][4:])) == p]
+                for p in range(PARTITIONS)}
+        # (input offset, index in the record, post)
+        self.sources = {f"posts:{p}": [(j // per_record, j % per_record, post) for j, post in enumerate(ps)]
+                        for p, ps in mine.items()}
         self.cursor = {s: 0 for s in self.sources}  # next post to ingest, per source
         self.term_counts: list[list[bytes]] = [[] for _ in range(shards)]
         self.prepared: list[bytes] = []
@@ -73,13 +77,13 @@ class Cluster:
 
     def ingest(self, source: str) -> None:
         start = self.cursor[source]
-        batch = self.sources[source][start:start + self.rng.randint(1, 60)]
+        batch = self.sources[source][start:start + self.per_record * self.rng.randint(1, 60 // self.per_record)]
         self.cursor[source] += len(batch)
-        rows = [(offset, 0, self.prep(post)) for offset, post in batch]
-        partials, record = forward_record(source, rows, config=self.cfg, shards=self.shards)
-        for k, message in enumerate(partials):
-            self.term_counts[k].append(message)
-        self.prepared.append(record)
+        rows = [(offset, index, self.prep(post)) for offset, index, post in batch]
+        for partials, record in forward_records(source, rows, config=self.cfg, shards=self.shards):
+            for k, message in enumerate(partials):
+                self.term_counts[k].append(message)
+            self.prepared.append(record)
 
     def step(self) -> bool:
         """One message somewhere; False when everything is ingested and consumed."""
@@ -108,7 +112,8 @@ class Cluster:
         what = self.rng.choice(["ingest", "assemble", "shard"])
         if what == "ingest":  # posts sent but not committed are sent again, in other batches
             source = self.rng.choice(list(self.cursor))
-            self.cursor[source] = max(0, self.cursor[source] - self.rng.randint(1, 80))
+            back = max(0, self.cursor[source] - self.rng.randint(1, 80))
+            self.cursor[source] = back - back % self.per_record  # Kafka redelivers whole input records
         elif what == "assemble":
             self.assembler = self._assembler()
             self.asm_pos = max(0, self.asm_pos - self.rng.randint(0, 20))
@@ -126,21 +131,23 @@ def stream():
     return posts, expected
 
 
-@pytest.mark.parametrize("shards,seed", [(1, 1), (3, 2), (4, 3)])
-def test_sharded_term_statistics_equal_in_process_replay(stream, shards, seed):
+@pytest.mark.parametrize("shards, seed, per_record", [(1, 1, 1), (3, 2, 1), (4, 3, 1), (4, 7, 10)])
+def test_sharded_term_statistics_equal_in_process_replay(stream, shards, seed, per_record):
     posts, expected = stream
-    cluster = Cluster(posts, shards, random.Random(seed))
+    cluster = Cluster(posts, shards, random.Random(seed), per_record)
     while cluster.step():
         pass
     assert cluster.records == expected
     assert all(stage.shard.missing == 0 for stage in cluster.stages)
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_crashes_and_redeliveries_change_nothing(stream, seed):
+@pytest.mark.parametrize("seed, per_record, max_posts", [(4, 1, 2000), (5, 1, 2000), (6, 5, 7)])
+def test_crashes_and_redeliveries_change_nothing(stream, seed, per_record, max_posts, monkeypatch):
+    """``max_posts`` < ``per_record``: internal records also split batch records."""
+    monkeypatch.setattr(term_shard, "MAX_RECORD_POSTS", max_posts)
     posts, expected = stream
     rng = random.Random(seed)
-    cluster = Cluster(posts, 3, rng)
+    cluster = Cluster(posts, 3, rng, per_record)
     steps = 0
     while cluster.step():
         steps += 1
@@ -154,3 +161,18 @@ def test_crashes_and_redeliveries_change_nothing(stream, seed):
             seen.add(key)
             deduplicated.append(r)
     assert deduplicated == expected
+
+
+@pytest.mark.parametrize("posts, max_bytes, least", [(10, 900_000, 1), (10, 2_000, 5), (5000, 900_000, 3)])
+def test_internal_records_stay_under_the_size_and_post_limits(posts, max_bytes, least, monkeypatch):
+    monkeypatch.setattr(term_shard, "MAX_RECORD_BYTES", max_bytes)
+    prep = Pipeline().prepare
+    rows = [(i // 4, i % 4, prep(parse_post({"id": i, "ts": i, "text": f"word{i} " + "flood " * 150})))
+            for i in range(posts)]
+    out = forward_records("posts:0", rows, config=DetectorConfig(), shards=2)
+    assert len(out) >= least  # a post is ~1 kB: 2 a record at 2,000 bytes; 2,000 posts a record at most
+    assert all(len(record) <= max_bytes and len(decode_prepared(record)[1]) <= 2000 for _, record in out)
+    ids = [decode_shard_message(partials[0])[1] for partials, _ in out]
+    assert [i[1] for i in ids] == sorted(i[1] for i in ids)  # in order, no overlap
+    assert all(a[2] < b[1] for a, b in zip(ids, ids[1:]))
+    assert sum(len(decode_prepared(record)[1]) for _, record in out) == posts
