@@ -68,6 +68,13 @@ def term_slot(term: str, mask: int) -> int:
     return xxhash.xxh3_64_intdigest(term.encode()) & mask
 
 
+def term_hashes(terms: list[str]) -> np.ndarray:
+    """The 64-bit hash of each term (whose low bits are :func:`term_slot`), as uint64.
+    (``map`` over C functions, no memo: a memo cost more than hashing anew on a
+    stream with a long tail.)"""
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, terms)), np.uint64, len(terms))
+
+
 class TermBurstDetector:
     """Per-term burst scores for each event-time bucket.
 
@@ -142,9 +149,8 @@ class TermBurstDetector:
 
     # -- helpers -----------------------------------------------------------------
     def _slots(self, terms: Iterable[str]) -> np.ndarray:
-        # as term_slot, with map over C functions: no Python step per term
-        hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, terms)), np.uint64)
-        return (hashes & np.uint64(self._mask)).astype(np.int64)
+        terms = list(terms)
+        return (term_hashes(terms) & np.uint64(self._mask)).astype(np.int64)
 
     def _recent_now(self, slots: np.ndarray) -> np.ndarray:
         age = self.steps - self._recent_step[slots]

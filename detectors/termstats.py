@@ -32,7 +32,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import xxhash
 
-from detectors.bursts import TermBurstDetector, TermScore
+from detectors.bursts import TermBurstDetector, TermScore, term_hashes
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,6 @@ def term_hash(term: str) -> int:
     """A term's 64-bit hash, stable across processes: its identity in merged
     counts, and (its low bits) its table slot."""
     return xxhash.xxh3_64_intdigest(term.encode())
-
-
-def term_hashes(terms: list[str]) -> np.ndarray:
-    """:func:`term_hash` of each term, as uint64.  (``map`` over C functions, no
-    memo: a memo cost more than hashing anew on a stream with a long tail.)"""
-    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, terms)), np.uint64, len(terms))
 
 
 def slot_of(term: str, table_bits: int = 21) -> int:

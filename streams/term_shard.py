@@ -67,9 +67,6 @@ def partial_counts(preps: Iterable[Prepared], *, bucket_seconds: float, shards: 
         terms = list(counts)
         hashes = term_hashes(terms)
         c = np.fromiter(counts.values(), np.uint32, len(terms))
-        if shards == 1:
-            out[0][bucket] = (n[0], terms, hashes, c)
-            continue
         owner = (hashes & np.uint64((1 << table_bits) - 1)) % np.uint64(shards)
         order = np.argsort(owner, kind="stable")
         bounds = np.searchsorted(owner[order], np.arange(shards + 1, dtype=np.uint64)).tolist()
