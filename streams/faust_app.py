@@ -45,7 +45,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from streams.assembly import Assembler, TermShardStage
 from streams.metrics import PipelineMetrics
 from streams.settings import Settings
-from streams.term_shard import forward_records, restrict
+from streams.term_shard import forward_records, split_request
 from streams.transport import transport_with_fetch_wait
 from streams.wire import decode_batch, decode_single, encode_close, encode_prepared
 
@@ -225,8 +225,9 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
     interval = settings.checkpoint_interval_s
 
     async def request(req) -> None:
-        await asyncio.gather(*[await term_counts.send(value=encode_close(restrict(req, k, shards, cfg.table_bits)),
-                                                      partition=k, force=True) for k in range(shards)])
+        parts = split_request(req, shards, cfg.table_bits)
+        await asyncio.gather(*[await term_counts.send(value=encode_close(part), partition=k, force=True)
+                               for k, part in enumerate(parts)])
 
     def assembler() -> Assembler:
         key = ("prepared", 0)

@@ -46,7 +46,7 @@ from typing import Iterable
 import numpy as np
 
 from detectors.pipeline import CloseRequest, DetectorConfig, Prepared, term_statistics
-from detectors.termstats import BucketStats, merge_counts, shard_of, term_hashes
+from detectors.termstats import BucketStats, merge_counts, term_hashes
 
 # per shard: {bucket: (posts, terms, their hashes (uint64), posts carrying each (uint32))}
 Partial = dict[int, tuple[int, list[str], np.ndarray, np.ndarray]]
@@ -120,10 +120,21 @@ def forward_records(source: str, rows: list[tuple[int, int, Prepared]], *, confi
     return out
 
 
+def split_request(request: CloseRequest, shards: int, table_bits: int = 21) -> list[CloseRequest]:
+    """A close request cut into each shard's part (its terms' corrections), hashing
+    every term once."""
+    deltas: list[dict[str, int]] = [{} for _ in range(shards)]
+    if request.delta_counts:
+        owners = (term_hashes(list(request.delta_counts)) & np.uint64((1 << table_bits) - 1)) % np.uint64(shards)
+        for (term, count), k in zip(request.delta_counts.items(), owners.tolist()):
+            deltas[k][term] = count
+    return [CloseRequest(request.bucket, request.accepted, delta, request.delta_total, request.explained)
+            for delta in deltas]
+
+
 def restrict(request: CloseRequest, shard: int, shards: int, table_bits: int = 21) -> CloseRequest:
     """The part of a close request that concerns one shard's terms."""
-    delta = {t: c for t, c in request.delta_counts.items() if shard_of(t, shards, table_bits) == shard}
-    return CloseRequest(request.bucket, request.accepted, delta, request.delta_total, request.explained)
+    return split_request(request, shards, table_bits)[shard]
 
 
 class TermShard:

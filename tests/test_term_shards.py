@@ -176,3 +176,18 @@ def test_internal_records_stay_under_the_size_and_post_limits(posts, max_bytes, 
     assert [i[1] for i in ids] == sorted(i[1] for i in ids)  # in order, no overlap
     assert all(a[2] < b[1] for a, b in zip(ids, ids[1:]))
     assert sum(len(decode_prepared(record)[1]) for _, record in out) == posts
+
+
+@pytest.mark.parametrize("shards", [1, 3, 4])
+def test_a_close_request_splits_into_each_shards_own_terms(shards):
+    from detectors.pipeline import CloseRequest
+    from detectors.termstats import shard_of
+
+    delta = {f"term{i}": i - 20 for i in range(40)} | {"西安": 2, "pożar": -1}
+    request = CloseRequest(7, [("posts:0", 0, 5)], delta, -3, ("a",))
+    parts = term_shard.split_request(request, shards)
+    assert len(parts) == shards
+    for k, part in enumerate(parts):
+        assert part.delta_counts == {t: c for t, c in delta.items() if shard_of(t, shards) == k}
+        assert (part.bucket, part.accepted, part.delta_total, part.explained) == (7, [("posts:0", 0, 5)], -3, ("a",))
+        assert restrict(request, k, shards) == part
