@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench eval clean
+.PHONY: demo test install services bench eval clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -18,7 +18,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/flashpoint demo
 
-test: $(STAMP)
+# Debian's Prometheus, promtool, Alertmanager and amtool: the tests start them as
+# plain processes on 127.0.0.1 (installing them starts no daemon in a container).
+DEBIAN_PACKAGES := prometheus prometheus-alertmanager
+services:
+	@missing=""; for b in prometheus promtool prometheus-alertmanager amtool; do \
+	  command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for:$$missing"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(DEBIAN_PACKAGES); \
+	fi
+
+test: $(STAMP) services
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -192,7 +192,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
     run_demo(seed=args.seed, speed=args.speed, live=args.live, metrics_port=args.metrics_port,
-             hours=args.hours, duration_s=args.duration)
+             hours=args.hours, duration_s=args.duration, alertmanager=args.alertmanager)
     return 0
 
 
@@ -297,6 +297,44 @@ def cmd_tail(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from prometheus_client import CollectorRegistry
+
+    from streams.alerting import AlertBook, AlertSink, run_from_file, run_from_kafka
+    from streams.metrics import AlertSinkMetrics, serve
+
+    overrides = {"alertmanager_url": args.alertmanager} if args.alertmanager else {}
+    settings = Settings(**overrides)
+    if args.source != "kafka" and not Path(args.source).is_file():
+        raise CliError(f"{args.source}: no such file (give an event log, or 'kafka')")
+    registry = CollectorRegistry()
+    metrics = AlertSinkMetrics(registry)
+    port = serve(registry, settings.metrics_host, settings.alerts_metrics_port)
+    print(f"metrics: http://{settings.metrics_host}:{port}/metrics; alerts to {settings.alertmanager_url}",
+          file=sys.stderr)
+    book = AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
+                     resend_interval_s=settings.alert_resend_interval_s)
+    sink = AlertSink(book, settings.alertmanager_url, metrics, retry_max_s=settings.alert_retry_max_s)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        if args.source == "kafka":
+            from kafka.errors import KafkaError
+
+            try:
+                run_from_kafka(settings, sink, stop)
+            except KafkaError as exc:
+                raise _kafka_error(exc, settings) from None
+        else:
+            run_from_file(args.source, sink, stop, follow=args.follow)
+    finally:
+        sink.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flashpoint",
@@ -337,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="plain progress lines instead of the live view (CI, pipes)")
     p.add_argument("--kafka", action="store_true",
                    help="through a local tansu broker and a real Faust worker (needs the kafka and broker extras)")
+    p.add_argument("--alertmanager", metavar="URL", default=None,
+                   help="also send the events to this Alertmanager (e.g. http://127.0.0.1:9093)")
     p.add_argument("--metrics-port", type=_port, default=None, metavar="P",
                    help="port of /metrics on 127.0.0.1 (default FLASHPOINT_METRICS_PORT; 0 = free port)")
     p.add_argument("--hours", type=_positive_float, default=None, help=argparse.SUPPRESS)
@@ -379,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latest", action="store_true", help="start at the end instead of the beginning")
     p.add_argument("--max", type=_positive_int, default=None, metavar="N", help="stop after N records")
     p.set_defaults(func=cmd_tail)
+
+    p = sub.add_parser("alerts", help="send event alerts to Alertmanager (from the events topic or an event log)")
+    p.add_argument("source", nargs="?", default="kafka", metavar="SOURCE",
+                   help="'kafka' (the events topic, default) or an event log file (flashpoint replay --out)")
+    p.add_argument("--follow", action="store_true", help="with a file: keep reading what is appended")
+    p.add_argument("--alertmanager", metavar="URL", default=None,
+                   help="Alertmanager base URL (default FLASHPOINT_ALERTMANAGER_URL)")
+    p.set_defaults(func=cmd_alerts)
     return parser
 
 

@@ -156,6 +156,7 @@ def run_demo(
     duration_s: float | None = None,
     background_per_min: float | None = None,
     on_tick: Callable[[dict], None] | None = None,
+    alertmanager: str | None = None,
     file=None,
 ) -> DemoResult:
     """Play the synthetic stream for ``seed``; print the live view and the summary.
@@ -163,7 +164,8 @@ def run_demo(
     ``speed`` is stream seconds per wall second (default: the stream lasts
     ``duration_s``, about 50 s).  ``on_tick(progress)`` is called after every
     batch with ``{"port", "processed", "total", "clock"}`` (tests use it to
-    scrape /metrics while the demo runs).
+    scrape /metrics while the demo runs).  ``alertmanager``: also send the events
+    to that Alertmanager (``streams.alerting``) as they are emitted.
     """
     from streams import synth
 
@@ -207,6 +209,16 @@ def run_demo(
         print(f"metrics: {url}", file=out)
     out.flush()
 
+    sink = None
+    if alertmanager:
+        from streams.alerting import AlertBook, AlertSink
+        from streams.metrics import AlertSinkMetrics
+
+        sink = AlertSink(AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
+                                   resend_interval_s=settings.alert_resend_interval_s),
+                         alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s)
+        print(f"alerts: {alertmanager}", file=out)
+
     pipe = Pipeline(settings.detector_config())
     records: list[dict] = []
     latest: dict[str, dict] = {}
@@ -220,7 +232,11 @@ def run_demo(
                 print(f"[{_clock(_iso_ts(rec['ts']))}] {rec['type']:<8} {rec['id']}  {rec['state']:<8} {rec['severity']:<8} "
                       f"voices {rec['voices']:>4}  posts {rec['posts']:>5}  {', '.join(rec['keywords'][:5])}",
                       file=out)
+            if sink is not None:
+                sink.offer(rec)
         metrics.records(recs)
+        if sink is not None:
+            sink.pump()
 
     live_ctx = None
     if live:
@@ -261,6 +277,8 @@ def run_demo(
                 last_progress = now
             if on_tick is not None:
                 on_tick({"port": port, "processed": i, "total": n, "clock": clock})
+            if sink is not None:
+                sink.pump()
             if i < n:
                 time.sleep(max(0.0, TICK_S - (time.monotonic() - now)))
         started = time.perf_counter()
@@ -268,11 +286,20 @@ def run_demo(
         metrics.batch(pipe.stats, time.perf_counter() - started)
         if live_ctx is not None:
             live_ctx.update(_view(latest, arrival[-1], n, n, 0.0, url, console.width), refresh=True)
+        if sink is not None:  # what is still undelivered: a few more tries
+            deadline = time.monotonic() + 10
+            while sink.book.pending() and time.monotonic() < deadline:
+                sink.pump()
+                time.sleep(0.2)
+            if sink.book.pending():
+                print(f"alerts: {sink.book.pending()} not delivered to {alertmanager}", file=out)
     finally:
         if live_ctx is not None:
             live_ctx.stop()
         if port is not None:
             stop(port)
+        if sink is not None:
+            sink.close()
     wall = time.monotonic() - wall0
 
     assignments = pipe.assignments()

@@ -282,6 +282,22 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         for topic in inputs:
             metrics.partitions_assigned.labels(topic).set(sum(1 for tp in assigned if tp.topic == topic))
 
+    consumed = set(inputs) | set(internal)
+
+    @app.timer(interval=settings.lag_interval_s)
+    async def measure_lag() -> None:
+        """Consumer lag of the partitions this worker consumes: the high watermark
+        (from the last fetch) minus the position."""
+        consumer = app.consumer
+        lags = {}
+        for tp in consumer.assignment():
+            if tp.topic not in consumed:
+                continue
+            highwater, position = consumer.highwater(tp), await consumer.position(tp)
+            if highwater is not None and position is not None:
+                lags[(tp.topic, tp.partition)] = highwater - position
+        metrics.lag(lags)
+
     @app.task
     async def after_start_up() -> None:
         tune_gc(settings.gc_threshold)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections import Counter
 from typing import Iterable, Mapping
 
@@ -36,6 +37,14 @@ LIVE_STATES = ("emerging", "active", "fading")
 MAX_SOURCES = 16
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: Post time to processed, seconds: a live stream is seconds behind; a replay of an
+#: old file lands in +Inf, which is itself worth seeing.
+DELAY_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+#: Event record emitted to alert accepted by Alertmanager, seconds.
+DELIVERY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+#: Active events whose score is a series of its own (the one deliberate exception to
+#: bounded labels: ``event_id`` and a short keyword label, at most this many at a time).
+TOP_EVENTS = 20
 
 
 class PipelineMetrics:
@@ -46,7 +55,11 @@ class PipelineMetrics:
     :meth:`batch` with the pipeline's stats and the batch's wall time.
     """
 
-    def __init__(self, registry: CollectorRegistry, *, source: str = "stream"):
+    def __init__(self, registry: CollectorRegistry, *, source: str = "stream", top_events: int = TOP_EVENTS,
+                 clock=time.time):
+        if not 0 < top_events <= TOP_EVENTS:
+            raise ValueError(f"top_events must be in 1..{TOP_EVENTS}")
+        self.clock = clock
         self.registry = registry
         self.default_source = source
         self._sources: set[str] = set()
@@ -77,12 +90,31 @@ class PipelineMetrics:
         self.last_event_ts = Gauge(
             "flashpoint_last_event_timestamp_seconds",
             "Event time (epoch seconds) of the last processed post.", registry=registry)
+        self.last_processed = Gauge(
+            "flashpoint_last_processed_timestamp_seconds",
+            "Wall-clock time (epoch seconds) when a post was last processed.", registry=registry)
+        self.post_delay = Histogram(
+            "flashpoint_post_delay_seconds",
+            "Wall-clock time from a post's own timestamp to its processing.",
+            buckets=DELAY_BUCKETS, registry=registry)
+        self.event_score = Gauge(
+            "flashpoint_event_score",
+            f"Score of the top {TOP_EVENTS} active events (removed when an event resolves or drops out).",
+            ["event_id", "keywords"], registry=registry)
+        self.consumer_lag = Gauge(
+            "flashpoint_consumer_lag_records",
+            "Records in an assigned partition not yet consumed (high watermark minus position).",
+            ["topic", "partition"], registry=registry)
+        self.top_events = top_events
+        self._scores: dict[str, tuple[float, str]] = {}  # live event id -> (score, keyword label)
+        self._shown: dict[str, str] = {}  # event id -> keyword label of its series now
         for sev in SEVERITIES:  # every series exists from the start, at 0
             for state in LIVE_STATES:
                 self.active_events.labels(sev, state).set(0)
         for kind in RECORD_TYPES:
             self.event_records.labels(kind)
         self._live: dict[str, tuple[str, str]] = {}  # event id -> (severity, state)
+        self._lag_series: set[tuple[str, str]] = set()
         self._seen_stats: Counter = Counter()
 
     # -- label bounding --------------------------------------------------------------
@@ -112,6 +144,9 @@ class PipelineMetrics:
         """``lang``: the identified language, where the post came without one."""
         self.posts_ingested.labels(self.source_label(post.source), self.lang_label(post.lang or lang)).inc()
         self.last_event_ts.set(post.ts)
+        now = self.clock()
+        self.last_processed.set(now)
+        self.post_delay.observe(max(0.0, now - post.ts))
 
     def ingested_many(self, posts_and_langs: Iterable[tuple]) -> None:
         """:meth:`ingested` for a batch of ``(post, lang)``: one counter update per label pair."""
@@ -125,6 +160,11 @@ class PipelineMetrics:
         for labels, n in counts.items():
             self.posts_ingested.labels(*labels).inc(n)
         self.last_event_ts.set(max(post.ts for post, _ in items))
+        now = self.clock()
+        self.last_processed.set(now)
+        observe = self.post_delay.observe
+        for post, _ in items:
+            observe(max(0.0, now - post.ts))
 
     def rejected(self, rejected) -> None:
         """Usable as (part of) an ``on_reject`` callback of streams.sources."""
@@ -138,14 +178,38 @@ class PipelineMetrics:
             state, sev = rec.get("state"), rec.get("severity")
             if state in LIVE_STATES and sev in SEVERITIES:
                 self._live[rec["id"]] = (sev, state)
+                self._scores[rec["id"]] = (float(rec.get("score") or 0.0), keyword_label(rec.get("keywords")))
             else:
                 self._live.pop(rec["id"], None)
+                self._scores.pop(rec["id"], None)
             changed = True
         if changed:
             counts = Counter(self._live.values())
             for sev in SEVERITIES:
                 for state in LIVE_STATES:
                     self.active_events.labels(sev, state).set(counts.get((sev, state), 0))
+            self._show_top_scores()
+
+    def _show_top_scores(self) -> None:
+        """Keep one ``flashpoint_event_score`` series per top-K live event, none for others."""
+        top = sorted(self._scores.items(), key=lambda kv: (-kv[1][0], kv[0]))[: self.top_events]
+        wanted = {eid: label for eid, (_, label) in top}
+        for eid, label in list(self._shown.items()):
+            if wanted.get(eid) != label:
+                self.event_score.remove(eid, label)
+                del self._shown[eid]
+        for eid, (score, label) in top:
+            self.event_score.labels(eid, label).set(score)
+            self._shown[eid] = label
+
+    def lag(self, lags: Mapping[tuple[str, int], int]) -> None:
+        """Set the consumer lag of the assigned partitions; drop series of the others."""
+        current = {(topic, str(partition)) for topic, partition in lags}
+        for labels in [labels for labels in self._lag_series if labels not in current]:
+            self.consumer_lag.remove(*labels)
+        for (topic, partition), n in lags.items():
+            self.consumer_lag.labels(topic, str(partition)).set(max(0, n))
+        self._lag_series = current
 
     def batch(self, stats: Mapping[str, int], seconds: float | None = None) -> None:
         """After a batch: advance late/bucket counters from the pipeline's cumulative stats."""
@@ -156,6 +220,50 @@ class PipelineMetrics:
                 self._seen_stats[key] += delta
         if seconds is not None:
             self.latency.observe(seconds)
+
+
+def keyword_label(keywords, limit: int = 3, width: int = 40) -> str:
+    """A short label value naming an event: its first keywords, cut to ``width`` characters.
+
+    >>> keyword_label(["pożar", "西安", "flood", "more"])
+    'pożar, 西安, flood'
+    """
+    text = ", ".join(str(k) for k in (keywords or [])[:limit])
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class AlertSinkMetrics:
+    """Metrics of the Alertmanager sink (``flashpoint alerts``)."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.notifications = PromCounter(
+            "flashpoint_alert_notifications", "Alerts accepted by Alertmanager, by state (firing or resolved).",
+            ["state"], registry=registry)
+        self.failures = PromCounter(
+            "flashpoint_alert_delivery_failures", "Failed attempts to post alerts to Alertmanager, by reason.",
+            ["reason"], registry=registry)
+        self.delivery_latency = Histogram(
+            "flashpoint_alert_delivery_latency_seconds",
+            "Wall-clock time from an event record's emission to its alert's acceptance by Alertmanager.",
+            buckets=DELIVERY_BUCKETS, registry=registry)
+        self.pending = Gauge(
+            "flashpoint_alerts_pending", "Alert changes waiting to be delivered to Alertmanager.", registry=registry)
+        self.firing = Gauge(
+            "flashpoint_alerts_firing", "Events the sink keeps firing in Alertmanager.", ["severity"],
+            registry=registry)
+        self.last_delivery = Gauge(
+            "flashpoint_alert_last_delivery_timestamp_seconds",
+            "Wall-clock time (epoch seconds) of the last successful post to Alertmanager.", registry=registry)
+        for state in ("firing", "resolved"):
+            self.notifications.labels(state)
+        for reason in FAILURE_REASONS:
+            self.failures.labels(reason)
+        for sev in SEVERITIES:
+            self.firing.labels(sev).set(0)
+
+
+#: Why a post to Alertmanager failed: connection refused/reset/timeout, or an HTTP error status.
+FAILURE_REASONS = ("connection", "timeout", "http_4xx", "http_5xx")
 
 
 # -- /metrics endpoint ---------------------------------------------------------------------

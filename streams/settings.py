@@ -134,6 +134,31 @@ class Settings(BaseSettings):
         0.5, gt=0,
         description="FLASHPOINT_INGEST_WITHIN_S: longest wait, seconds, for an ingest batch to fill.")
 
+    lag_interval_s: float = Field(
+        5.0, gt=0, description="FLASHPOINT_LAG_INTERVAL_S: how often a worker measures its consumer lag, seconds.")
+
+    # -- alerts (``flashpoint alerts``: event records -> Alertmanager) ------------------------
+    alertmanager_url: str = Field(
+        "http://127.0.0.1:9093",
+        description="FLASHPOINT_ALERTMANAGER_URL: Alertmanager's base URL; alerts go to its v2 API.")
+    alerts_metrics_port: int = Field(
+        9465, ge=0, le=65535,
+        description="FLASHPOINT_ALERTS_METRICS_PORT: port of the alert sink's /metrics (on FLASHPOINT_METRICS_HOST).")
+    public_url: str = Field(
+        "http://127.0.0.1:6066",
+        description="FLASHPOINT_PUBLIC_URL: base URL of the newsroom wall, for the event link in each alert.")
+    alert_resend_interval_s: float = Field(
+        60.0, gt=0,
+        description="FLASHPOINT_ALERT_RESEND_INTERVAL_S: a firing alert is sent again this often; its endsAt is "
+        "5 intervals ahead, so Alertmanager resolves it by itself if the sink stops.")
+    alert_min_severity: str = Field(
+        "info", pattern="^(info|warning|critical)$",
+        description="FLASHPOINT_ALERT_MIN_SEVERITY: events below this severity are not sent to Alertmanager.")
+    alert_retry_max_s: float = Field(
+        30.0, gt=0,
+        description="FLASHPOINT_ALERT_RETRY_MAX_S: longest wait between attempts while Alertmanager is unreachable "
+        "(the wait doubles from 0.5 s).")
+
     def detector_config(self) -> DetectorConfig:
         """The pipeline's :class:`DetectorConfig` with these settings applied."""
         return dataclasses.replace(

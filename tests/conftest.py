@@ -6,18 +6,11 @@ Locally a missing broker binary skips the Kafka tests; with ``CI=true`` it fails
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from tests.services import missing as _missing
 from streams.local_broker import BrokerUnavailable, LocalBroker, tansu_binary
 
-
-
-def _missing(what: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is missing: CI must run the Kafka tests")
-    pytest.skip(f"{what} not available")
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,58 @@ def test_last_event_timestamp(metrics, reg):
     assert value(reg, "flashpoint_last_event_timestamp_seconds") == 1_700_000_000.5
 
 
+@pytest.mark.parametrize("many", [False, True])
+def test_post_delay_and_last_processed_use_the_wall_clock(reg, many):
+    metrics = PipelineMetrics(reg, clock=lambda: 1000.0)
+    posts = [Post("1", 997.0, "x"), Post("2", 940.0, "y"), Post("3", 1001.0, "z")]  # the last from the future
+    if many:
+        metrics.ingested_many((p, None) for p in posts)
+    else:
+        for p in posts:
+            metrics.ingested(p)
+    assert value(reg, "flashpoint_last_processed_timestamp_seconds") == 1000.0
+    assert value(reg, "flashpoint_post_delay_seconds_count") == 3
+    assert value(reg, "flashpoint_post_delay_seconds_sum") == 63.0
+    assert value(reg, "flashpoint_post_delay_seconds_bucket", le="5.0") == 2
+
+
+def _event(i, score, state="active", severity="warning"):
+    return {"id": f"ev{i}", "type": "updated", "state": state, "severity": severity, "score": score,
+            "keywords": [f"kw{i}", "西安", "a-very-long-keyword-that-will-be-cut-short-here"]}
+
+
+@pytest.mark.parametrize("top", [1, 5, 20])
+def test_event_scores_are_a_series_each_for_the_top_k_only(reg, top):
+    metrics = PipelineMetrics(reg, top_events=top)
+    metrics.records([_event(i, float(i)) for i in range(30)])
+    series = [s for s in reg.collect() if s.name == "flashpoint_event_score"][0].samples
+    assert sorted(s.labels["event_id"] for s in series) == sorted(f"ev{i}" for i in range(30 - top, 30))
+    assert all(len(s.labels["keywords"]) <= 40 for s in series)
+    metrics.records([{**_event(29, 0.0), "type": "resolved", "state": "resolved"}])  # the best one resolves
+    series = [s for s in reg.collect() if s.name == "flashpoint_event_score"][0].samples
+    assert "ev29" not in {s.labels["event_id"] for s in series} and len(series) == top
+
+
+def test_an_events_series_follows_its_keywords(reg):
+    metrics = PipelineMetrics(reg)
+    metrics.records([_event(1, 3.0)])
+    metrics.records([{**_event(1, 4.0), "keywords": ["pożar"]}])
+    series = [s for s in reg.collect() if s.name == "flashpoint_event_score"][0].samples
+    assert [(s.labels["keywords"], s.value) for s in series] == [("pożar", 4.0)]
+
+
+def test_top_events_is_capped():
+    with pytest.raises(ValueError):
+        PipelineMetrics(CollectorRegistry(), top_events=21)
+
+
+def test_consumer_lag_drops_partitions_no_longer_assigned(metrics, reg):
+    metrics.lag({("posts", 0): 5, ("posts", 1): 7})
+    metrics.lag({("posts", 1): 2})
+    assert value(reg, "flashpoint_consumer_lag_records", topic="posts", partition="1") == 2
+    assert reg.get_sample_value("flashpoint_consumer_lag_records", {"topic": "posts", "partition": "0"}) is None
+
+
 def test_serve_on_loopback_free_port(metrics, reg):
     metrics.ingested(Post("1", 5.0, "x", lang="sv"))
     port = serve(reg, "127.0.0.1", 0)
