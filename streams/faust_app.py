@@ -274,6 +274,8 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         for tp in revoked:
             if tp.topic in internal:
                 stages.pop((internal[tp.topic], tp.partition), None)
+                if internal[tp.topic] == "prepared":
+                    metrics.forget_events()
 
     inputs = (settings.topic_posts, settings.topic_posts_batch, term_counts_topic_name(settings))
 

@@ -190,6 +190,16 @@ class PipelineMetrics:
                     self.active_events.labels(sev, state).set(counts.get((sev, state), 0))
             self._show_top_scores()
 
+    def forget_events(self) -> None:
+        """This worker no longer runs the assembly stage (its partition moved):
+        the worker that took it reports the live events now."""
+        self._live.clear()
+        self._scores.clear()
+        for sev in SEVERITIES:
+            for state in LIVE_STATES:
+                self.active_events.labels(sev, state).set(0)
+        self._show_top_scores()
+
     def _show_top_scores(self) -> None:
         """Keep one ``flashpoint_event_score`` series per top-K live event, none for others."""
         top = sorted(self._scores.items(), key=lambda kv: (-kv[1][0], kv[0]))[: self.top_events]

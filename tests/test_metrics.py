@@ -133,6 +133,14 @@ def test_an_events_series_follows_its_keywords(reg):
     assert [(s.labels["keywords"], s.value) for s in series] == [("pożar", 4.0)]
 
 
+def test_forgetting_events_clears_their_series(reg):
+    metrics = PipelineMetrics(reg)
+    metrics.records([_event(1, 3.0), _event(2, 5.0, severity="critical")])
+    metrics.forget_events()
+    assert not [s for s in reg.collect() if s.name == "flashpoint_event_score"][0].samples
+    assert value(reg, "flashpoint_active_events", severity="critical", state="active") == 0
+
+
 def test_top_events_is_capped():
     with pytest.raises(ValueError):
         PipelineMetrics(CollectorRegistry(), top_events=21)
