@@ -19,10 +19,11 @@ demo: $(STAMP)
 	$(BIN)/flashpoint demo
 
 # Debian's Prometheus, promtool, Alertmanager and amtool: the tests start them as
-# plain processes on 127.0.0.1 (installing them starts no daemon in a container).
-DEBIAN_PACKAGES := prometheus prometheus-alertmanager
+# plain processes on 127.0.0.1 (installing them starts no daemon in a container);
+# docker-compose only validates deploy/docker-compose.yml (`config -q`).
+DEBIAN_PACKAGES := prometheus prometheus-alertmanager docker-compose
 services:
-	@missing=""; for b in prometheus promtool prometheus-alertmanager amtool; do \
+	@missing=""; for b in prometheus promtool prometheus-alertmanager amtool docker-compose; do \
 	  command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for:$$missing"; \
