@@ -123,17 +123,19 @@ class Prepared:
     """A post after the stateless stage: what the stateful stage needs of it."""
 
     __slots__ = ("id", "ts", "terms", "sig", "author", "mentions", "reply_to", "repost_of", "quote_of",
-                 "lang", "text")
+                 "lang", "text", "followers")
 
-    def __init__(self, id, ts, terms, sig, author, mentions, reply_to, repost_of, quote_of, lang, text):
+    def __init__(self, id, ts, terms, sig, author, mentions, reply_to, repost_of, quote_of, lang, text,
+                 followers=None):
         self.id, self.ts, self.terms, self.sig, self.author = id, ts, terms, sig, author
         self.mentions, self.reply_to, self.repost_of, self.quote_of = mentions, reply_to, repost_of, quote_of
-        self.lang, self.text = lang, text
+        self.lang, self.text, self.followers = lang, text, followers
 
     def to_wire(self) -> tuple:
-        """The fields in ``__slots__`` order (``Prepared(*row)`` builds it again)."""
+        """The fields in ``__slots__`` order (``Prepared(*row)`` builds it again; a row
+        from before ``followers`` existed still does)."""
         return (self.id, self.ts, self.terms, self.sig, self.author, self.mentions, self.reply_to,
-                self.repost_of, self.quote_of, self.lang, self.text)
+                self.repost_of, self.quote_of, self.lang, self.text, self.followers)
 
 
 def _handle(name: str) -> str:
@@ -212,7 +214,7 @@ class Pipeline:
                 terms.extend(dict.fromkeys(extra))
         return Prepared(post.id, post.ts, tuple(terms), self.dedup.signature(post.text, words),
                         _handle(post.author) if post.author else None, mentions,
-                        post.reply_to, post.repost_of, post.quote_of, lang, post.text)
+                        post.reply_to, post.repost_of, post.quote_of, lang, post.text, post.followers)
 
     def add(self, prep: Prepared, source: str = "", *, covered: bool = False, close: bool = True) -> list[dict]:
         """The stateful stage: take one prepared post from ``source``; return the

@@ -410,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_produce)
 
     p = sub.add_parser("topics", help="manage the topics")
-    p.add_argument("action", choices=["create"], help="create: posts, posts.batch, posts.dlq, events")
+    p.add_argument("action", choices=["create"], help="create: posts, posts.batch, posts.dlq, events, events.actions")
     p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("tail", help="print a topic's records as JSON lines")

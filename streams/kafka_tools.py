@@ -46,6 +46,7 @@ def create_topics(settings: Settings) -> list[str]:
         NewTopic(settings.topic_posts_batch, settings.partitions, rf),
         NewTopic(settings.topic_dlq, 1, rf),
         NewTopic(settings.topic_events, 1, rf, topic_configs={"cleanup.policy": "compact"}),
+        NewTopic(settings.topic_actions, 1, rf, topic_configs={"cleanup.policy": "compact"}),
     ]
     admin = KafkaAdminClient(**client_config(settings))
     try:

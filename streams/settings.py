@@ -159,6 +159,19 @@ class Settings(BaseSettings):
         description="FLASHPOINT_ALERT_RETRY_MAX_S: longest wait between attempts while Alertmanager is unreachable "
         "(the wait doubles from 0.5 s).")
 
+    # -- watchlists and the newsroom wall -------------------------------------------------------
+    watchlists: str | None = Field(
+        None, description="FLASHPOINT_WATCHLISTS: YAML file of PR teams' watchlists (see watchlists.example.yaml); "
+        "re-read when it changes.")
+    watchlists_reload_s: float = Field(
+        5.0, gt=0, description="FLASHPOINT_WATCHLISTS_RELOAD_S: how often the watchlist file is checked for changes.")
+    wall_token: str | None = Field(
+        None, description="FLASHPOINT_WALL_TOKEN: if set, the wall's API and actions need "
+        "'Authorization: Bearer <token>'.")
+    topic_actions: str = Field(
+        "events.actions", description="FLASHPOINT_TOPIC_ACTIONS: acknowledge/mute/false-alarm actions taken on the "
+        "wall (compacted, keyed by event id); the alert sink and every wall follow it.")
+
     def detector_config(self) -> DetectorConfig:
         """The pipeline's :class:`DetectorConfig` with these settings applied."""
         return dataclasses.replace(

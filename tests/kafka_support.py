@@ -80,6 +80,7 @@ class Deployment:
             "FLASHPOINT_TOPIC_POSTS_BATCH": f"posts.batch-{u}",
             "FLASHPOINT_TOPIC_DLQ": f"posts.dlq-{u}",
             "FLASHPOINT_TOPIC_EVENTS": f"events-{u}",
+            "FLASHPOINT_TOPIC_ACTIONS": f"events.actions-{u}",
             "FLASHPOINT_PARTITIONS": str(self.partitions),
             "FLASHPOINT_SESSION_TIMEOUT_S": "6",
             "FLASHPOINT_INGEST_WITHIN_S": "0.1",
