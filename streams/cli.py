@@ -427,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alertmanager", metavar="URL", default=None,
                    help="Alertmanager base URL (default FLASHPOINT_ALERTMANAGER_URL)")
     p.set_defaults(func=cmd_alerts)
+
+    from streams.live.cli import add_parsers as add_source_parsers
+
+    add_source_parsers(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+import os
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any, Callable
 
 from detectors.post import PostError, parse_post
 from streams.live.backoff import Backoff
-from streams.live.metrics import SourceMetrics
+from streams.metrics import SourceMetrics
 from streams.live.sinks import PostSink
 from streams.live.state import StateFile
 
@@ -80,12 +81,12 @@ class LiveSource(abc.ABC):
     #: label of the source: ``source`` field of its posts, metrics label, state-file owner
     name = "live"
 
-    def __init__(self, sink: PostSink, *, state: StateFile | str | None = None,
+    def __init__(self, sink: PostSink, *, state: StateFile | str | os.PathLike | None = None,
                  metrics: SourceMetrics | None = None, backoff: Backoff | None = None,
                  max_posts: int | None = None, recent_ids: int = 100_000, checkpoint_every: int = 1000,
                  checkpoint_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic):
         self.sink = sink
-        self.state = StateFile(state, source=self.name) if isinstance(state, str) else state
+        self.state = StateFile(state, source=self.name) if isinstance(state, (str, os.PathLike)) else state
         self.metrics = metrics
         self.backoff = backoff or Backoff()
         self.max_posts = max_posts

@@ -2,8 +2,9 @@
 
 streams/cli.py calls :func:`add_parsers` with its sub-command set.  Errors are
 raised as the main CLI's ``CliError`` (one line naming the URL or file, exit 2).
-SIGTERM and Ctrl-C stop the connector cleanly: the sink is flushed and the
-position saved, so the next run with the same ``--state`` resumes there.
+SIGTERM and Ctrl-C stop the connector cleanly (exit 0, with a summary): the sink
+is flushed and the position saved, so the next run with the same ``--state``
+resumes there.
 """
 
 from __future__ import annotations
@@ -110,9 +111,9 @@ def _check_parent(path: str | None) -> None:
 
 
 def build_source(args: argparse.Namespace, sink, metrics_registry=None):
-    """The connector the arguments ask for, writing to ``sink``."""
+    """The connector the arguments ask for, writing to ``sink`` (may be set later, before it runs)."""
     from streams.live.backoff import Backoff
-    from streams.live.metrics import SourceMetrics
+    from streams.metrics import SourceMetrics
 
     common = dict(state=args.state, max_posts=args.max, backoff=Backoff(cap=max(args.backoff_max, 0.5)))
     if args.service == "bluesky":
@@ -144,25 +145,26 @@ async def _run(args: argparse.Namespace) -> int:
         registry = CollectorRegistry()
         port = serve(registry, settings.metrics_host, args.metrics_port)
         print(f"metrics: http://{settings.metrics_host}:{port}/metrics", file=sys.stderr)
-    sink = JsonlSink(args.out) if args.out else KafkaSink(settings)
+    source = build_source(args, None, registry)  # argument errors first, before a broker is dialled
+    sink = source.sink = JsonlSink(args.out) if args.out else KafkaSink(settings)
     try:
-        source = build_source(args, sink, registry)
         task = asyncio.ensure_future(source.run())
         loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-            pass
+        handled = []
+        for signum in (signal.SIGTERM, signal.SIGINT):  # the normal way to stop: a clean end, exit 0
+            try:
+                loop.add_signal_handler(signum, task.cancel)
+                handled.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+                pass
         try:
             await task
         except asyncio.CancelledError:
-            if asyncio.current_task().cancelling():  # we were cancelled ourselves (Ctrl-C): pass it on
+            if asyncio.current_task().cancelling():  # we were cancelled ourselves: pass it on
                 raise
         finally:
-            try:
-                loop.remove_signal_handler(signal.SIGTERM)
-            except (NotImplementedError, RuntimeError):
-                pass
+            for signum in handled:
+                loop.remove_signal_handler(signum)
         print(source.stats.summary(source.name), file=sys.stderr)
     finally:
         sink.close()

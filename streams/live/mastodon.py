@@ -272,8 +272,9 @@ class MastodonSource(LiveSource):
 
     def handle_status(self, status: Any) -> None:
         post, reason = map_status(status, self.host)
+        if isinstance(status, dict) and isinstance(status.get("id"), str):
+            self._see(status["id"])  # a status we cannot use is still behind us
         if post is None:
             self.skip(reason or "malformed")
-            return
-        self.emit(post)
-        self._see(status["id"])
+        else:
+            self.emit(post)
