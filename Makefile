@@ -20,10 +20,11 @@ demo: $(STAMP)
 
 # Debian's Prometheus, promtool, Alertmanager and amtool: the tests start them as
 # plain processes on 127.0.0.1 (installing them starts no daemon in a container);
-# docker-compose only validates deploy/docker-compose.yml (`config -q`).
-DEBIAN_PACKAGES := prometheus prometheus-alertmanager docker-compose
+# docker-compose only validates deploy/docker-compose.yml (`config -q`); chromium and
+# its driver run the wall's browser test (CJK fonts, so screenshots show Chinese).
+DEBIAN_PACKAGES := prometheus prometheus-alertmanager docker-compose chromium chromium-driver fonts-noto-cjk
 services:
-	@missing=""; for b in prometheus promtool prometheus-alertmanager amtool docker-compose; do \
+	@missing=""; for b in prometheus promtool prometheus-alertmanager amtool docker-compose chromium chromedriver; do \
 	  command -v $$b >/dev/null || missing="$$missing $$b"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for:$$missing"; \

@@ -1,0 +1,102 @@
+"""Running the wall: in a background thread (the demo, tests) or blocking (a service).
+
+Never on a wildcard address: the wall has no TLS and, without a token, no
+authentication.  Put a reverse proxy in front of it to share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import threading
+from typing import Callable
+
+from aiohttp import web
+
+from streams.wall.store import EventStore
+
+
+
+def check_host(host: str | None) -> None:
+    """Refuse wildcard addresses (``0.0.0.0``, ``::``, empty)."""
+    if host is None:
+        raise ValueError("give a specific address such as 127.0.0.1 (None means every interface)")
+    try:
+        unspecified = ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        unspecified = host.strip() in ("", "*")
+    if unspecified:
+        raise ValueError(f"refusing to serve the wall on the wildcard address {host!r}; "
+                         "give a specific address such as 127.0.0.1")
+
+
+def serve_in_thread(app: web.Application | Callable[[], web.Application], host: str = "127.0.0.1",
+                    port: int = 0, *, shutdown_timeout: float = 5.0) -> tuple[int, Callable[[], None]]:
+    """Serve ``app`` (or ``app()``, built in the server's thread) on ``host:port`` in a
+    daemon thread with its own event loop.  ``port=0`` picks a free port.
+
+    Returns ``(port, stop)``; ``stop()`` closes the live streams, shuts the server
+    down and joins the thread (idempotent).
+    """
+    check_host(host)
+    ready = threading.Event()
+    state: dict = {}
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        state["loop"] = loop
+        try:
+            application = app if isinstance(app, web.Application) else app()
+            runner = web.AppRunner(application, handle_signals=False, access_log=None,
+                                   shutdown_timeout=shutdown_timeout)
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, host, port)
+            loop.run_until_complete(site.start())
+            state["runner"] = runner
+            state["port"] = runner.addresses[0][1]
+        except BaseException as exc:  # report to the caller
+            state["error"] = exc
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=run, name=f"wall-{host}:{port}", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in state:
+        thread.join()
+        raise state["error"]
+    lock = threading.Lock()
+
+    def stop() -> None:
+        with lock:
+            if state.get("stopped"):
+                return
+            state["stopped"] = True
+        loop = state["loop"]
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=shutdown_timeout + 10)
+
+    return state["port"], stop
+
+
+def run_wall(store: EventStore, host: str = "127.0.0.1", port: int = 8080, *,
+             watchlists: Callable[[], list[dict]] = lambda: [], token: str | None = None,
+             on_action: Callable[[dict], None] | None = None, print: Callable = print) -> None:
+    """Serve the wall until interrupted (Ctrl-C / SIGTERM)."""
+    from streams.wall.web import create_wall_app
+
+    check_host(host)
+    app = create_wall_app(store, watchlists=watchlists, token=token, on_action=on_action)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"wall: http://{shown}:{port}/" + ("  (API needs the bearer token; open /?token=...)" if token else ""))
+    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=5.0)
