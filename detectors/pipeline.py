@@ -53,6 +53,7 @@ from detectors.post import Post
 from detectors.termstats import BucketStats, TermStatistics
 from detectors.text import Tokenizer
 from detectors.tracker import EventTracker, TrackerConfig
+from detectors.watchlists import WatchlistTracker, WatchPost
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,12 @@ class Pipeline:
     input partitions); a source seen without being listed is waited for too."""
 
     def __init__(self, config: DetectorConfig | None = None, *, collect_assignments: bool = True,
-                 sources: Iterable[str] = (), remote_terms: bool = False):
+                 sources: Iterable[str] = (), remote_terms: bool = False, watchlists=None, negativity=None):
         self.config = cfg = config or DetectorConfig()
+        # PR watchlists (detectors.watchlists): tracked per post on arrival, in event
+        # time, so a brand's crisis is known within a minute, not at the bucket's close
+        self.watch = WatchlistTracker(watchlists, negativity=negativity) if watchlists is not None else None
+        self._negativity = negativity
         self.tokenizer = Tokenizer()
         self.language = LanguageIdentifier()
         self.dedup = NearDuplicateFilter()
@@ -232,17 +237,31 @@ class Pipeline:
         if self.remote_terms and not covered:
             self._uncovered.setdefault(bucket, []).append(prep)
         self._max_ts = max(self._max_ts, prep.ts)
+        watched = self._watch(prep) if self.watch is not None else []
         if prep.ts > self._source_max.get(source, -math.inf):
             self._source_max[source] = prep.ts
             self._trigger_ts = prep.ts
             if close:
-                return self.advance()
-        return []
+                return watched + self.advance()
+        return watched
+
+    def _watch(self, prep: Prepared) -> list[dict]:
+        community = self.communities.community(prep.author) if prep.author else None
+        return self.watch.update(WatchPost.from_prepared(prep, community))
+
+    def set_watchlists(self, watchlists) -> list[dict]:
+        """Watch these from now on (a reloaded file): state is kept for watchlists that
+        stay; live events of removed ones are resolved (their records are returned)."""
+        if self.watch is None:
+            self.watch = WatchlistTracker(watchlists, negativity=self._negativity)
+            return []
+        return self.watch.set_watchlists(watchlists)
 
     def advance(self) -> list[dict]:
         """Close the buckets the watermark has passed."""
         self._watermark = min(self._source_max.values()) - self.config.allowed_lateness_seconds
-        return self._close_until(self._watermark)
+        watched = self.watch.advance(self._watermark) if self.watch is not None else []
+        return watched + self._close_until(self._watermark)
 
     def accept(self, record: tuple) -> None:
         """``remote_terms``: the term shards hold partial counts for ``record``

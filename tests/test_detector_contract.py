@@ -39,6 +39,7 @@ from detectors.dedup import NearDuplicateFilter
 from detectors.pipeline import Pipeline
 from detectors.post import Post, parse_post
 from detectors.termstats import TermStatistics
+from tests.test_watchlists import wl_emerging, wl_finish, wl_learn, wl_make, wl_new_keys, wl_score, wl_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_000.0 - 1_700_000_000.0 % 300  # on a bucket boundary
@@ -520,6 +521,8 @@ CASES = [
          pipeline_new_keys, pipeline_emerging, split=0.74),
     Case("EventTracker", Pipeline, pipeline_stream, pipeline_learn, tracker_score, tracker_finish,
          tracker_new_keys, tracker_emerging, split=0.74),
+    # PR watchlists (cases live beside their own tests), pickled mid-crisis
+    Case("WatchlistTracker", wl_make, wl_stream, wl_learn, wl_score, wl_finish, wl_new_keys, wl_emerging, split=0.8),
 ]
 IDS = [c.name for c in CASES]
 

@@ -364,7 +364,8 @@ class EventStore:
 
     # -- actions --------------------------------------------------------------------------
 
-    def act(self, event_id: str, action: str, by: str | None = None, note: str | None = None) -> dict:
+    def act(self, event_id: str, action: str, by: str | None = None, note: str | None = None,
+            at: str | None = None) -> dict:
         """Record an action on a known event; returns it (``seq``, ``event_id``,
         ``action``, ``by``, ``note``, ``at``, plus the event's ``team``/``watchlist``/
         ``keywords``/``severity`` for whoever publishes it).
@@ -379,7 +380,7 @@ class EventStore:
                 raise _field_error(name, f"{name} must be a string")
             if value is not None and len(value) > limit:
                 raise _field_error(name, f"{name} is longer than {limit} characters")
-        at = iso_now()
+        at = at or iso_now()  # given: an action taken elsewhere, read back from the actions topic
         with self._lock:
             db = self._db
             row = db.execute("SELECT record FROM events WHERE id=?", (event_id,)).fetchone()
