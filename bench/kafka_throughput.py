@@ -70,6 +70,7 @@ class _Run:
                 "FLASHPOINT_PARTITIONS": str(PARTITIONS), "FLASHPOINT_SESSION_TIMEOUT_S": "6",
                 "FLASHPOINT_RECOVERY_CONSISTENCY_CHECK": "false",
                 "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(self.root / f"{self.uid}-{data}"),
+                "FLASHPOINT_WALL_PORT": "0",  # the pipeline alone
                 **self.extra_env}
 
     def start(self, module: list[str], data: str) -> int:

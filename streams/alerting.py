@@ -79,6 +79,9 @@ class AlertBook:
     min_severity: str = "info"
     resend_interval_s: float = 60.0
     clock: Callable[[], float] = time.time
+    #: ``suppressed(record)``: the story is muted or a false alarm (or a recurrence of
+    #: one) on the wall, so it does not alert (``streams.wall.store.EventStore.suppressed``)
+    suppressed: Callable[[Mapping], bool] | None = None
     _alerts: dict[tuple[str, str], _Alert] = field(default_factory=dict)
     _firing: dict[str, tuple[str, str]] = field(default_factory=dict)  # event id -> key firing now
 
@@ -92,7 +95,8 @@ class AlertBook:
         count its delivery in the latency histogram (not for records read back at start)."""
         eid, sev = str(record["id"]), record.get("severity")
         live = record.get("state") in LIVE_STATES and sev in SEVERITIES and (
-            SEVERITIES.index(sev) >= SEVERITIES.index(self.min_severity))
+            SEVERITIES.index(sev) >= SEVERITIES.index(self.min_severity)) and not (
+            self.suppressed is not None and self.suppressed(record))
         current = self._firing.get(eid)
         if current is not None and (not live or current[1] != sev):
             self._resolve(current, emitted_at, measure)
@@ -110,6 +114,12 @@ class AlertBook:
             self._alerts[(eid, sev)] = _Alert(self._labels(record), self._annotations(record),
                                               f"{self.public_url.rstrip('/')}/events/{eid}", emitted_at,
                                               emitted_at, measure, resolved_at=emitted_at)
+
+    def silence(self, event_id: str, at: float) -> None:
+        """The event was muted or marked a false alarm: resolve its alert now."""
+        current = self._firing.pop(str(event_id), None)
+        if current is not None:
+            self._resolve(current, at, False)
 
     def _resolve(self, key: tuple[str, str], at: float, measure: bool) -> None:
         alert = self._alerts[key]
@@ -200,6 +210,13 @@ class AlertSink:
             self.book.apply(record, self.clock() if emitted_at is None else emitted_at, measure=measure)
             self._gauges()
 
+    def act(self, action: Mapping) -> None:
+        """An action taken on the wall: a mute or false alarm resolves the event's alert."""
+        if action.get("action") in ("mute", "false_alarm"):
+            with self.lock:
+                self.book.silence(action["event_id"], self.clock())
+                self._gauges()
+
     def pump(self) -> bool:
         """Send what is due; False while waiting to retry or after a failed attempt."""
         with self.lock:
@@ -272,31 +289,37 @@ def decode_record(value: bytes) -> dict | None:
 
 # -- sources -----------------------------------------------------------------------------------
 
-def run_from_kafka(settings, sink: AlertSink, stop: threading.Event, *, poll_ms: int = 200) -> None:
-    """Follow the ``events`` topic from its beginning until ``stop`` is set.  Records
-    up to the end offset found at start are the state to rebuild (their delivery
-    latency is not measured); later ones are live."""
-    from kafka import KafkaConsumer, TopicPartition
+def run_from_kafka(settings, sink: AlertSink, stop: threading.Event, *, store=None, origin: str | None = None,
+                   poll_ms: int = 200) -> None:
+    """Follow the ``events`` and ``events.actions`` topics from their beginning until
+    ``stop`` is set.  Records up to the end offsets found at start are the state to
+    rebuild (their delivery latency is not measured); later ones are live.  ``store``
+    (an :class:`streams.wall.store.EventStore`, the book's ``suppressed``) learns the
+    events and the wall's actions."""
+    from streams.wall.follow import apply_action, follow
 
-    from streams.kafka_tools import client_config
+    waiting: list[dict] = []
 
-    consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
-                             **client_config(settings))
-    try:
-        partitions = sorted(consumer.partitions_for_topic(settings.topic_events) or {0})
-        tps = [TopicPartition(settings.topic_events, p) for p in partitions]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        while not stop.is_set():
-            for tp, messages in consumer.poll(timeout_ms=poll_ms).items():
-                for msg in messages:
-                    record = decode_record(msg.value)
-                    if record is not None:
-                        sink.offer(record, emitted_at=msg.timestamp / 1000, measure=msg.offset >= ends.get(tp, 0))
-            sink.pump()
-    finally:
-        consumer.close()
+    def on_event(record, msg, live) -> None:
+        if store is not None:
+            store.apply(record)
+        sink.offer(record, emitted_at=msg.timestamp / 1000, measure=live)
+
+    def on_action(message) -> None:
+        if store is not None and not apply_action(store, message):
+            waiting.append(message)  # its event has not been read yet
+            return
+        sink.act(message)
+
+    def on_idle() -> None:
+        if waiting:
+            retry = waiting[:]
+            waiting.clear()
+            for message in retry:
+                on_action(message)
+        sink.pump()
+
+    follow(settings, stop, on_event=on_event, on_action=on_action, origin=origin, poll_ms=poll_ms, on_idle=on_idle)
 
 
 def run_from_file(path: str, sink: AlertSink, stop: threading.Event, *, follow: bool = False,

@@ -149,13 +149,17 @@ class Assembler(CheckpointedStage):
         request: Callable[[CloseRequest], Awaitable[None]] | None = None,
         shards: int = 1,
         checkpoint_interval_s: float = 0.0,
+        watchlists=None,
+        negativity=None,
     ):
         super().__init__(store, checkpoint_interval_s=checkpoint_interval_s)
         self.emit = emit
         self.request = request
         self.shards = shards
         self.partitions = partitions
-        self.pipe = Pipeline(config, collect_assignments=False, remote_terms=request is not None)
+        self.watchlists = watchlists
+        self.pipe = Pipeline(config, collect_assignments=False, remote_terms=request is not None,
+                             watchlists=watchlists, negativity=negativity)
         self.applied: dict[str, tuple[int, int]] = {}  # source partition -> last (offset, index) applied
         self._answers: dict[int, dict[int, list]] = {}  # shard -> part -> BucketStats, for pipe.awaiting
         self._sent: CloseRequest | None = None  # the request for pipe.awaiting
@@ -165,6 +169,15 @@ class Assembler(CheckpointedStage):
 
     def set_state(self, state: tuple) -> None:
         self.pipe, self.applied, self.last_offset, self._answers, self._sent = state
+        if self.watchlists is not None:  # the file as it is now, not as it was checkpointed
+            self.pipe.set_watchlists(self.watchlists)
+
+    async def set_watchlists(self, watchlists) -> None:
+        """A reloaded watchlist file: emit what removing watchlists resolved."""
+        self.watchlists = watchlists
+        records = self.pipe.set_watchlists(watchlists)
+        if records:
+            await self.emit(records)
 
     async def on_restored(self) -> None:
         if self._sent is not None:  # perhaps never delivered before the crash

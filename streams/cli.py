@@ -315,8 +315,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     port = serve(registry, settings.metrics_host, settings.alerts_metrics_port)
     print(f"metrics: http://{settings.metrics_host}:{port}/metrics; alerts to {settings.alertmanager_url}",
           file=sys.stderr)
+    from streams.wall.store import EventStore
+
+    store = EventStore()  # the wall's actions: muted and false-alarm stories do not alert
     book = AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
-                     resend_interval_s=settings.alert_resend_interval_s)
+                     resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed)
     sink = AlertSink(book, settings.alertmanager_url, metrics, retry_max_s=settings.alert_retry_max_s)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -325,7 +328,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             from kafka.errors import KafkaError
 
             try:
-                run_from_kafka(settings, sink, stop)
+                run_from_kafka(settings, sink, stop, store=store)
             except KafkaError as exc:
                 raise _kafka_error(exc, settings) from None
         else:

@@ -64,15 +64,17 @@ def run_kafka_demo(seed: int = 1, *, live: bool = True, hours: float | None = No
     result = KafkaDemoResult()
     wall0 = time.monotonic()
     with LocalBroker(log=open(work / "tansu.log", "wb")) as broker:
-        web_port = free_port()
+        web_port, wall_port = free_port(), free_port()
         env = {"FLASHPOINT_BROKER_URL": f"kafka://{broker.address}", "FLASHPOINT_APP_ID": "flashpoint-demo",
                "FLASHPOINT_DATA_DIR": str(work / "data"), "FLASHPOINT_WEB_PORT": str(web_port),
+               "FLASHPOINT_WALL_PORT": str(wall_port), "FLASHPOINT_PUBLIC_URL": f"http://127.0.0.1:{wall_port}",
                "FLASHPOINT_SESSION_TIMEOUT_S": "6", "FLASHPOINT_RECOVERY_CONSISTENCY_CHECK": "false"}
         os.environ.update(env)  # this process's Settings (producer, consumer) see the same
         settings = Settings()
         create_topics(settings)
         print(f"flashpoint demo --kafka: tansu broker on {broker.address}; worker web on "
-              f"http://127.0.0.1:{web_port}/metrics; {len(stream.posts):,} posts, "
+              f"http://127.0.0.1:{web_port}/metrics; newsroom wall on http://127.0.0.1:{wall_port}/; "
+              f"{len(stream.posts):,} posts, "
               f"{len(stream.events)} injected events, playing at {speedup:,.0f}x; logs in {work}", file=out)
         out.flush()
         worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "-l", "warning"],

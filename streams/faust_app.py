@@ -47,6 +47,8 @@ from streams.metrics import PipelineMetrics
 from streams.settings import Settings
 from streams.term_shard import forward_records, split_request
 from streams.transport import transport_with_fetch_wait
+from streams.wall.service import start_wall
+from streams.watchlist_file import WatchlistFile
 from streams.wire import decode_batch, decode_single, encode_close, encode_prepared
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,13 @@ def tune_gc(threshold: int) -> None:
         gc.freeze()
         _, older, oldest = gc.get_threshold()
         gc.set_threshold(threshold, max(older, 50), max(oldest, 100))
+
+
+def negativity_scorer():
+    """The multilingual negativity of watchlist posts (the crisis score's negativity)."""
+    from detectors.negativity import NegativityScorer
+
+    return NegativityScorer()
 
 
 def credentials(settings: Settings):
@@ -229,13 +238,25 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         await asyncio.gather(*[await term_counts.send(value=encode_close(part), partition=k, force=True)
                                for k, part in enumerate(parts)])
 
+    watch_file = WatchlistFile(settings.watchlists) if settings.watchlists else None
+
     def assembler() -> Assembler:
         key = ("prepared", 0)
         if key not in stages:
             stages[key] = Assembler(assembly_state, emit, config=cfg, partitions=settings.partitions,
                                     request=request if shards else None, shards=max(1, shards),
-                                    checkpoint_interval_s=interval)
+                                    checkpoint_interval_s=interval,
+                                    watchlists=watch_file.current if watch_file else None,
+                                    negativity=negativity_scorer() if watch_file else None)
         return stages[key]
+
+    if watch_file is not None and role in ("all", "assemble"):
+        @app.timer(interval=settings.watchlists_reload_s)
+        async def reload_watchlists() -> None:
+            watchlists = watch_file.changed()
+            stage = stages.get(("prepared", 0))
+            if watchlists is not None and stage is not None:
+                await stage.set_watchlists(watchlists)
 
     if role in ("all", "assemble"):
         assembly_state = app.Table("assembly", partitions=1, key_type=str, value_type=bytes)
@@ -299,6 +320,16 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
             if highwater is not None and position is not None:
                 lags[(tp.topic, tp.partition)] = highwater - position
         metrics.lag(lags)
+
+    if settings.wall_port and not local:
+        @app.task
+        async def serve_wall() -> None:
+            """The newsroom wall on its own port, over the events and actions topics.  A
+            port in use costs the wall, not the worker (its stages go on)."""
+            try:
+                app.flashpoint_wall = start_wall(settings, watchlists=watch_file.describe if watch_file else list)
+            except OSError as exc:
+                log.error("newsroom wall not served on %s:%s: %s", settings.web_bind, settings.wall_port, exc)
 
     @app.task
     async def after_start_up() -> None:

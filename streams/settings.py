@@ -145,7 +145,7 @@ class Settings(BaseSettings):
         9465, ge=0, le=65535,
         description="FLASHPOINT_ALERTS_METRICS_PORT: port of the alert sink's /metrics (on FLASHPOINT_METRICS_HOST).")
     public_url: str = Field(
-        "http://127.0.0.1:6066",
+        "http://127.0.0.1:6080",
         description="FLASHPOINT_PUBLIC_URL: base URL of the newsroom wall, for the event link in each alert.")
     alert_resend_interval_s: float = Field(
         60.0, gt=0,
@@ -165,6 +165,10 @@ class Settings(BaseSettings):
         "re-read when it changes.")
     watchlists_reload_s: float = Field(
         5.0, gt=0, description="FLASHPOINT_WATCHLISTS_RELOAD_S: how often the watchlist file is checked for changes.")
+    wall_port: int = Field(
+        6080, ge=0, le=65535,
+        description="FLASHPOINT_WALL_PORT: port of the newsroom wall a worker serves (on FLASHPOINT_WEB_BIND); "
+        "0: no wall.")
     wall_token: str | None = Field(
         None, description="FLASHPOINT_WALL_TOKEN: if set, the wall's API and actions need "
         "'Authorization: Bearer <token>'.")

@@ -112,7 +112,8 @@ class Deployment:
         port = web_port or free_port()
         data = self.root / f"data-{data_dir or name}"
         log = self.root / f"{name}.log"
-        env = {**os.environ, **self.env, "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(data)}
+        env = {**os.environ, **self.env, "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(data),
+               "FLASHPOINT_WALL_PORT": str(free_port())}
         with open(log, "ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--role", role], env=env,
                                     stdout=out, stderr=subprocess.STDOUT)

@@ -74,8 +74,12 @@ def follow(settings: Settings, stop: threading.Event, *, on_event: Callable[[dic
     consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
                              **client_config(settings))
     try:
-        tps = [TopicPartition(topic, p) for topic in (settings.topic_events, settings.topic_actions)
-               for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        tps = []
+        for topic in (settings.topic_events, settings.topic_actions):
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:  # `flashpoint topics create` makes both; until then, nothing to read
+                log.warning("topic %s does not exist: not followed", topic)
+            tps += [TopicPartition(topic, p) for p in sorted(partitions or ())]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
