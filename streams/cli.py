@@ -76,6 +76,21 @@ def _reading(path: str, posts: Iterator) -> Iterator:
 # -- replay --------------------------------------------------------------------------------
 
 
+def _watchlists(path: str | None):
+    """The watchlists of ``--watchlists`` or FLASHPOINT_WATCHLISTS (None: none)."""
+    path = path or Settings().watchlists
+    if not path:
+        return None
+    from detectors.watchlists import WatchlistError, load_watchlists
+
+    if not Path(path).is_file():
+        raise CliError(f"{path}: no such watchlist file")
+    try:
+        return load_watchlists(path)
+    except WatchlistError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from streams.replay import replay
     from streams.sources import RejectCounter, read_posts
@@ -86,8 +101,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         out = _open_out(stack, args.out)
         asg_out = _open_out(stack, args.assignments) if args.assignments else None
         posts = _reading(args.file, read_posts(args.file, on_reject=rejects))
-        result = replay(posts, Settings().detector_config(),
-                        on_record=lambda rec: _jsonl(out, [rec]))
+        result = replay(posts, Settings().detector_config(), on_record=lambda rec: _jsonl(out, [rec]),
+                        watchlists=_watchlists(args.watchlists))
         if asg_out is not None:
             _jsonl(asg_out, result.assignments)
     rejects.report()
@@ -192,7 +207,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
     run_demo(seed=args.seed, speed=args.speed, live=args.live, metrics_port=args.metrics_port,
-             hours=args.hours, duration_s=args.duration, alertmanager=args.alertmanager)
+             hours=args.hours, duration_s=args.duration, alertmanager=args.alertmanager,
+             wall_port=None if args.no_wall else args.wall_port, watchlists=args.watchlists, linger=args.linger)
     return 0
 
 
@@ -338,6 +354,49 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wall(args: argparse.Namespace) -> int:
+    import threading
+
+    from streams.wall.serve import run_wall
+    from streams.wall.store import EventStore, load_jsonl
+    from streams.watchlist_file import WatchlistFile
+
+    settings = Settings()
+    port = settings.wall_port if args.port is None else args.port
+    if port == 0:
+        from streams.metrics import free_port
+
+        port = free_port()
+    watch = WatchlistFile(settings.watchlists) if settings.watchlists else None
+    describe = watch.describe if watch else list
+    if args.source == ["kafka"]:
+        import signal
+
+        from streams.wall.service import start_wall
+
+        wall = start_wall(settings, watchlists=describe, port=port)
+        print(f"wall: {wall.url} (events from {settings.broker_url})", file=sys.stderr)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        finally:
+            wall.stop()
+        return 0
+    for path in args.source:
+        if not Path(path).is_file():
+            raise CliError(f"{path}: no such event log (give event logs, or 'kafka')")
+    store = EventStore()
+    for path in args.source:
+        try:
+            print(f"{path}: {load_jsonl(store, path)} event records", file=sys.stderr)
+        except ValueError as exc:
+            raise CliError(f"{path}: not an event log (JSON lines): {exc}") from None
+    run_wall(store, settings.web_bind, port, watchlists=describe, token=settings.wall_token,
+             print=lambda text: print(text, file=sys.stderr))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flashpoint",
@@ -352,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignments", metavar="OUT.jsonl",
                    help="one line per emitted event: {alert, t, posts}")
     p.add_argument("--strict", action="store_true", help="exit 1 if any record was rejected")
+    p.add_argument("--watchlists", metavar="YAML", default=None,
+                   help="PR teams' watchlists to track too (default FLASHPOINT_WATCHLISTS)")
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("eval", help="replay a labeled file and score the run against its labels")
@@ -380,6 +441,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="through a local tansu broker and a real Faust worker (needs the kafka and broker extras)")
     p.add_argument("--alertmanager", metavar="URL", default=None,
                    help="also send the events to this Alertmanager (e.g. http://127.0.0.1:9093)")
+    p.add_argument("--wall-port", type=_port, default=0, metavar="P",
+                   help="newsroom wall port on 127.0.0.1 (default: a free one, printed)")
+    p.add_argument("--no-wall", action="store_true", help="do not serve the newsroom wall")
+    p.add_argument("--linger", action="store_true", help="keep the wall up after the summary (Ctrl-C ends)")
+    p.add_argument("--watchlists", metavar="YAML", default=None,
+                   help="watchlist file (default: a PR team watching the stream's made-up brand)")
     p.add_argument("--metrics-port", type=_port, default=None, metavar="P",
                    help="port of /metrics on 127.0.0.1 (default FLASHPOINT_METRICS_PORT; 0 = free port)")
     p.add_argument("--hours", type=_positive_float, default=None, help=argparse.SUPPRESS)
@@ -430,6 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alertmanager", metavar="URL", default=None,
                    help="Alertmanager base URL (default FLASHPOINT_ALERTMANAGER_URL)")
     p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("wall", help="serve the newsroom wall (events topic, or event logs)")
+    p.add_argument("source", nargs="*", default=["kafka"], metavar="SOURCE",
+                   help="'kafka' (the events and actions topics, default) or event logs (flashpoint replay --out)")
+    p.add_argument("--port", type=_port, default=None, help="port on FLASHPOINT_WEB_BIND (default FLASHPOINT_WALL_PORT)")
+    p.set_defaults(func=cmd_wall)
 
     from streams.live.cli import add_parsers as add_source_parsers
 

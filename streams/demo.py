@@ -157,6 +157,9 @@ def run_demo(
     background_per_min: float | None = None,
     on_tick: Callable[[dict], None] | None = None,
     alertmanager: str | None = None,
+    wall_port: int | None = 0,
+    watchlists: str | None = None,
+    linger: bool = False,
     file=None,
 ) -> DemoResult:
     """Play the synthetic stream for ``seed``; print the live view and the summary.
@@ -165,7 +168,10 @@ def run_demo(
     ``duration_s``, about 50 s).  ``on_tick(progress)`` is called after every
     batch with ``{"port", "processed", "total", "clock"}`` (tests use it to
     scrape /metrics while the demo runs).  ``alertmanager``: also send the events
-    to that Alertmanager (``streams.alerting``) as they are emitted.
+    to that Alertmanager (``streams.alerting``) as they are emitted.  ``wall_port``:
+    serve the newsroom wall there while it runs (0: a free port; None: no wall);
+    ``linger``: keep serving it after the summary until interrupted.  ``watchlists``:
+    a watchlist file; by default one PR team watches the stream's made-up brand.
     """
     from streams import synth
 
@@ -209,17 +215,33 @@ def run_demo(
         print(f"metrics: {url}", file=out)
     out.flush()
 
+    from detectors.negativity import NegativityScorer
+    from streams.wall.store import EventStore
+
+    watched = _demo_watchlists(stream, watchlists)
+    store = EventStore()
     sink = None
     if alertmanager:
         from streams.alerting import AlertBook, AlertSink
         from streams.metrics import AlertSinkMetrics
 
         sink = AlertSink(AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
-                                   resend_interval_s=settings.alert_resend_interval_s),
+                                   resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed),
                          alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s)
         print(f"alerts: {alertmanager}", file=out)
+    stop_wall = None
+    if wall_port is not None:
+        from streams.wall.serve import serve_in_thread
+        from streams.wall.web import create_wall_app
 
-    pipe = Pipeline(settings.detector_config())
+        bound, stop_wall = serve_in_thread(
+            lambda: create_wall_app(store, watchlists=watched.describe, token=settings.wall_token,
+                                    on_action=sink.act if sink is not None else None),
+            settings.metrics_host, wall_port)
+        print(f"newsroom wall: http://{settings.metrics_host}:{bound}/ (watchlists: "
+              f"{', '.join(w['team'] + '/' + w['name'] for w in watched.describe())})", file=out)
+
+    pipe = Pipeline(settings.detector_config(), watchlists=watched, negativity=NegativityScorer())
     records: list[dict] = []
     latest: dict[str, dict] = {}
     n = len(posts)
@@ -228,6 +250,7 @@ def run_demo(
         for rec in recs:
             records.append(rec)
             latest[rec["id"]] = rec
+            store.apply(rec)
             if not live:  # the record's own event time: the end of the bucket that produced it
                 print(f"[{_clock(_iso_ts(rec['ts']))}] {rec['type']:<8} {rec['id']}  {rec['state']:<8} {rec['severity']:<8} "
                       f"voices {rec['voices']:>4}  posts {rec['posts']:>5}  {', '.join(rec['keywords'][:5])}",
@@ -300,15 +323,56 @@ def run_demo(
             stop(port)
         if sink is not None:
             sink.close()
+        if stop_wall is not None and not linger:
+            stop_wall()
     wall = time.monotonic() - wall0
 
     assignments = pipe.assignments()
-    m = score(truth, records, assignments, elapsed_s=wall)
-    info = details(truth, records, assignments)
+    stories = [r for r in records if r.get("kind") != "watchlist"]  # the watchlists' own tracks are not scored
+    m = score(truth, stories, assignments, elapsed_s=wall)
+    info = details(truth, stories, assignments)
     result = DemoResult(metrics=m, details=info, records=records, assignments=assignments,
                         stats=dict(pipe.stats), wall_s=wall, speed=speed, port=port, registry=registry)
     _summarize(console, stream, result, labels, latest)
+    _summarize_watchlists(console, stream, records)
+    if stop_wall is not None and linger:
+        print("the wall stays up; Ctrl-C to stop", file=out)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            stop_wall()
     return result
+
+
+def _demo_watchlists(stream, path: str | None):
+    """The watchlists of ``path``, or one PR team watching the stream's made-up brand."""
+    from detectors.watchlists import load_watchlists
+
+    if path:
+        return load_watchlists(path)
+    brand = next((e for e in stream.events if e.kind == "brand_crisis"), None)
+    if brand is None:
+        return load_watchlists({"teams": []})
+    name = brand.keywords[0]
+    return load_watchlists({"teams": [{"name": f"{name.lower()}-pr", "watchlists": [
+        {"name": name.lower(), "queries": [{"terms": [name.lower()]}, {"hashtags": [f"#boycott{name.lower()}"]}]}]}]})
+
+
+def _summarize_watchlists(console, stream, records: list[dict]) -> None:
+    """When each watchlist's first event appeared, against its crisis' first post."""
+    first: dict[str, dict] = {}
+    for r in records:
+        if r.get("kind") == "watchlist" and r["type"] == "created":
+            first.setdefault(f"{r['team']}/{r['watchlist']}", r)
+    brand = next((e for e in stream.events if e.kind == "brand_crisis"), None)
+    for name, r in first.items():
+        delay = ""
+        if brand is not None:
+            minutes = (_iso_ts(r["ts"]) - brand.start) / 60
+            delay = f", {minutes:.1f} min of stream time after the brand crisis' first post"
+        console.print(f"watchlist {name}: {r['severity']} event {r['id']} at {r['ts']}{delay}; "
+                      f"crisis score {r['crisis']['score']:.2f}, keywords {', '.join(r['keywords'][:4])}")
 
 
 # -- the summary -------------------------------------------------------------------------------

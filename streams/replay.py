@@ -24,9 +24,16 @@ def replay(
     config: DetectorConfig | None = None,
     *,
     on_record: Callable[[dict], None] | None = None,
+    watchlists=None,
 ) -> ReplayResult:
-    """Run ``posts`` (in arrival order) through a fresh pipeline; collect its output."""
-    pipe = Pipeline(config)
+    """Run ``posts`` (in arrival order) through a fresh pipeline; collect its output.
+    ``watchlists`` (a :class:`detectors.watchlists.WatchlistSet`): also track them."""
+    negativity = None
+    if watchlists is not None:
+        from detectors.negativity import NegativityScorer
+
+        negativity = NegativityScorer()
+    pipe = Pipeline(config, watchlists=watchlists, negativity=negativity)
     result = ReplayResult()
     started = time.perf_counter()
     for post in posts:

@@ -26,6 +26,7 @@ class Webhook:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body["receiver_path"] = self.path  # which receiver's URL Alertmanager chose
                 with hook.changed:
                     hook.bodies.append(body)
                     hook.changed.notify_all()
@@ -75,11 +76,12 @@ receivers:
 class Alertmanager:
     """``start``/``stop`` may be repeated: the same port and storage each time."""
 
-    def __init__(self, root: Path, webhook_url: str):
+    def __init__(self, root: Path, webhook_url: str, config: str = CONFIG):
+        """``config``: Alertmanager's configuration, ``{url}`` standing for the webhook's."""
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        (root / "alertmanager.yml").write_text(CONFIG.format(url=webhook_url))
+        (root / "alertmanager.yml").write_text(config.replace("{url}", webhook_url))
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Alertmanager":

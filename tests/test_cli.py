@@ -214,3 +214,55 @@ def test_settings_from_environment(monkeypatch):
         s.bucket_seconds = 5  # frozen
     for name, f in Settings.model_fields.items():
         assert f"FLASHPOINT_{name.upper()}" in f.description
+
+
+# -- watchlists and the wall -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("teams:\n  - name: a\n    watchlists:\n      - name: b\n        queries:\n          - terms: []\n",
+     ":6: teams[0].watchlists[0].queries[0].terms"),
+    ("teams: [", "w.yaml"),
+])
+def test_replay_names_the_watchlist_files_line_and_field(tmp_path, capsys, synth_file, yaml_text, message):
+    bad = tmp_path / "w.yaml"
+    bad.write_text(yaml_text)
+    assert main(["replay", str(synth_file), "--watchlists", str(bad), "--out", str(tmp_path / "e.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "w.yaml" in err and message in err and "Traceback" not in err
+
+
+def test_replay_tracks_watchlists(tmp_path, synth_file, synth_posts):
+    brand = next(p for p in synth_posts if p.get("event") == "brand-crisis")
+    name = next(w for w in brand["text"].replace("#", " ").split() if w.lower().startswith("boycott"))[7:].lower()
+    wl = tmp_path / "w.yaml"
+    wl.write_text(f"teams:\n  - name: pr\n    watchlists:\n      - name: {name}\n        queries:\n"
+                  f"          - terms: [{name}]\n")
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", str(synth_file), "--watchlists", str(wl), "--out", str(out)]) == 0
+    watched = [r for r in read_jsonl(out) if r.get("kind") == "watchlist"]
+    assert watched and {(r["team"], r["watchlist"]) for r in watched} == {("pr", name)}
+
+
+def test_the_wall_command_serves_an_event_log(tmp_path, synth_file):
+    from streams.metrics import free_port
+
+    events = tmp_path / "events.jsonl"
+    assert main(["replay", str(synth_file), "--out", str(events)]) == 0
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "wall", str(events), "--port", str(port)],
+                            stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/events", timeout=1) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        assert {e["id"] for e in body["events"]} == {r["id"] for r in read_jsonl(events)}
+    finally:
+        proc.terminate()
+        proc.wait(10)
