@@ -236,7 +236,9 @@ def test_the_demo_sends_its_events_to_alertmanager(alertmanager, webhook):
 
     result = run_demo(seed=1, live=False, duration_s=4, metrics_port=0, alertmanager=alertmanager.url,
                       file=io.StringIO())
-    ids = {r["id"] for r in result.records}
+    # (a watchlist event can open and resolve within one of this fast demo's batches:
+    # then it is sent resolved only, and Alertmanager notifies nothing)
+    ids = {r["id"] for r in result.records if r.get("kind") != "watchlist"}
     assert ids
     webhook.wait_for(lambda h: {a["labels"]["event_id"] for a in h.alerts("firing")} == ids, what="the demo's events")
     assert result.registry.get_sample_value("flashpoint_alerts_pending") == 0
