@@ -464,14 +464,16 @@ class _Loader:
             return _Fields((str(k), (v, None)) for k, v in node.items())
         self.fail(node if isinstance(node, yaml.Node) else None, path, f"must be a mapping with {what}")
 
-    def sequence(self, node, path: str, what: str) -> list[tuple[Any, Any]]:
+    def sequence(self, node, path: str, what: str, *, empty: bool = False) -> list[tuple[Any, Any]]:
+        """``empty``: an empty list is allowed (``teams: []``: nothing watched now)."""
         import yaml
 
-        if isinstance(node, yaml.SequenceNode) and node.value:
+        if isinstance(node, yaml.SequenceNode) and (node.value or empty):
             return [(v, v) for v in node.value]
-        if isinstance(node, (list, tuple)) and node:
+        if isinstance(node, (list, tuple)) and (node or empty):
             return [(v, None) for v in node]
-        self.fail(node if isinstance(node, yaml.Node) else None, path, f"must be a non-empty list of {what}")
+        kind = "a list" if empty else "a non-empty list"
+        self.fail(node if isinstance(node, yaml.Node) else None, path, f"must be {kind} of {what}")
 
     def scalar(self, node, mark, path: str):
         import yaml
@@ -511,7 +513,7 @@ class _Loader:
         node, mark = top["teams"]
         watchlists: list[Watchlist] = []
         teams_seen: dict[str, int] = {}
-        for ti, (tnode, tmark) in enumerate(self.sequence(node, "teams", "teams")):
+        for ti, (tnode, tmark) in enumerate(self.sequence(node, "teams", "teams", empty=True)):
             tpath = f"teams[{ti}]"
             team = self.mapping(tnode, tpath, "'name' and 'watchlists'")
             self.unknown(team, tpath, ("name", "watchlists"))

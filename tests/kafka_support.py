@@ -27,6 +27,7 @@ class Worker:
     proc: subprocess.Popen
     web_port: int
     log: Path
+    wall_port: int = 0
 
     def metrics(self) -> str:
         try:
@@ -107,17 +108,18 @@ class Deployment:
         create_topics(self.settings)
 
     def start_worker(self, name: str, web_port: int | None = None, data_dir: str | None = None,
-                     role: str = "all") -> Worker:
+                     role: str = "all", extra_env: dict[str, str] | None = None) -> Worker:
         """``data_dir``: name of its RocksDB directory (default: its own, per name)."""
         port = web_port or free_port()
         data = self.root / f"data-{data_dir or name}"
         log = self.root / f"{name}.log"
+        wall_port = free_port()
         env = {**os.environ, **self.env, "FLASHPOINT_WEB_PORT": str(port), "FLASHPOINT_DATA_DIR": str(data),
-               "FLASHPOINT_WALL_PORT": str(free_port())}
+               "FLASHPOINT_WALL_PORT": str(wall_port), **(extra_env or {})}
         with open(log, "ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--role", role], env=env,
                                     stdout=out, stderr=subprocess.STDOUT)
-        worker = Worker(name, proc, port, log)
+        worker = Worker(name, proc, port, log, wall_port)
         self.workers.append(worker)
         wait_for(lambda: "flashpoint_partitions_assigned" in worker.metrics() or proc.poll() is not None,
                  60, f"worker {name} web server", worker)

@@ -217,3 +217,39 @@ def test_kafka_commands_name_the_broker_when_it_is_unreachable(tmp_path):
     done = subprocess.run([sys.executable, "-m", "streams.cli", "topics", "create"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "broker kafka://127.0.0.1:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_worker_tracks_watchlists_serves_the_wall_and_publishes_actions(deployment, tmp_path):
+    import httpx
+
+    from tests.test_watchlist_crisis import WATCHLISTS, _stream as crisis_stream
+
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(WATCHLISTS)
+    worker = deployment.start_worker("w1", extra_env={"FLASHPOINT_WATCHLISTS": str(watchlists),
+                                                      "FLASHPOINT_WATCHLISTS_RELOAD_S": "0.5"})
+    posts, onset = crisis_stream()
+    deployment.produce([post_json(p) for p in posts], partition_of=_round_robin)
+    wall = httpx.Client(base_url=f"http://127.0.0.1:{worker.wall_port}", timeout=5)
+
+    def listed():
+        try:
+            return wall.get("/api/events", params={"team": "acme-pr"}).json()["events"]
+        except httpx.TransportError:  # the wall starts a moment after the worker's web server
+            return []
+
+    wait_for(listed, 180, "the brand's crisis on the worker's wall", worker)
+    event = listed()[0]
+    assert (event["team"], event["watchlist"], event["kind"]) == ("acme-pr", "acme", "watchlist")
+    assert wall.get("/api/watchlists").json()["watchlists"][0]["team"] == "acme-pr"
+
+    answer = wall.post(f"/api/events/{event['id']}/actions", json={"action": "mute", "by": "pr-desk"})
+    assert answer.status_code == 201
+    actions = [json.loads(m.value) for m in deployment.read(deployment.settings.topic_actions)]
+    assert [(a["event_id"], a["action"], a["by"]) for a in actions] == [(event["id"], "mute", "pr-desk")]
+
+    # the file changes while the worker runs: removing the watchlist resolves its live event
+    watchlists.write_text("teams: []\n")
+    wait_for(lambda: any(r["id"] == event["id"] and r["type"] == "resolved" for r in deployment.events()), 60,
+             "the removed watchlist's event to resolve", worker)
+    wall.close()
