@@ -328,8 +328,9 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
             port in use costs the wall, not the worker (its stages go on)."""
             try:
                 app.flashpoint_wall = start_wall(settings, watchlists=watch_file.describe if watch_file else list)
-            except OSError as exc:
-                log.error("newsroom wall not served on %s:%s: %s", settings.web_bind, settings.wall_port, exc)
+            except (OSError, ValueError) as exc:  # port in use; a wildcard address refused
+                log.error("newsroom wall not served on %s:%s: %s", settings.wall_bind or settings.web_bind,
+                          settings.wall_port, exc)
 
     @app.task
     async def after_start_up() -> None:

@@ -165,6 +165,9 @@ class Settings(BaseSettings):
         "re-read when it changes.")
     watchlists_reload_s: float = Field(
         5.0, gt=0, description="FLASHPOINT_WATCHLISTS_RELOAD_S: how often the watchlist file is checked for changes.")
+    wall_bind: str | None = Field(
+        None, description="FLASHPOINT_WALL_BIND: address of the wall a worker serves (default: FLASHPOINT_WEB_BIND; "
+        "wildcard addresses are refused: in a container, give its hostname).")
     wall_port: int = Field(
         6080, ge=0, le=65535,
         description="FLASHPOINT_WALL_PORT: port of the newsroom wall a worker serves (on FLASHPOINT_WEB_BIND); "

@@ -51,8 +51,8 @@ def start_wall(settings: Settings, *, watchlists: Callable[[], list[dict]] = lis
     follower = StoreFollower(settings, store, origin=origin).start()
     bound, stop_server = serve_in_thread(
         lambda: create_wall_app(store, watchlists=watchlists, token=settings.wall_token, on_action=publisher),
-        settings.web_bind, settings.wall_port if port is None else port)
-    log.info("newsroom wall on http://%s:%s/", settings.web_bind, bound)
+        settings.wall_bind or settings.web_bind, settings.wall_port if port is None else port)
+    log.info("newsroom wall on http://%s:%s/", settings.wall_bind or settings.web_bind, bound)
 
     def stop() -> None:
         stop_server()
