@@ -32,7 +32,8 @@ OUT_DIR = Path(__file__).resolve().parent / "dashboards"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="prometheus")
 RATE = "$__rate_interval"
 INST = 'instance=~"$instance"'
-WATCHLISTS = " Per-team filtering arrives with watchlists: until then every team sees all events."
+WATCHLISTS = " All events, stories and watchlists alike: only the watchlist panels above filter by team."
+TEAM = 'team=~"$team"'
 
 
 # -- panel helpers ---------------------------------------------------------------------------
@@ -151,13 +152,24 @@ def newsroom_wall():
 
 
 def crisis_watch():
-    team = (dashboard.CustomVariable("team").label("Team").values("default").include_all(True)
-            .current(VariableOption(selected=True, text="default", value="default"))
-            .description("Watchlist team. Only 'default' exists until watchlists arrive; no metric carries a "
-                         "team label yet, so the choice filters nothing."))
+    team = (dashboard.QueryVariable("team").label("Team").datasource(DATASOURCE)
+            .query("label_values(flashpoint_watchlist_events, team)").include_all(True).multi(True)
+            .all_value(".*").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).sort(VariableSort.ALPHABETICAL_ASC)
+            .current(VariableOption(selected=True, text="All", value="$__all"))
+            .description("PR team of the watchlist file (FLASHPOINT_WATCHLISTS); 'other' gathers teams beyond "
+                         "the first 50."))
     return board("flashpoint-crisis-watch", "Flashpoint / Crisis watch",
-                 "Per-team alert view: what is firing in Alertmanager, the strongest events, and whether alerts "
-                 "reach it in time." + WATCHLISTS, [
+                 "Per-team view: the team's watchlist crises, then what is firing in Alertmanager, the strongest "
+                 "events, and whether alerts reach it in time.", [
+        stat_panel("Live watchlist crises",
+                   "Live events of the selected teams' watchlists (their own baseline, 60 s windows), by "
+                   "severity. Red when any is critical.",
+                   "short", query(f"sum by (severity) (flashpoint_watchlist_events{{{TEAM}}})", "{{severity}}"),
+                   w=12, steps=((None, "green"), (1, "red"))),
+        ts("Watchlist crises created per hour",
+           "New watchlist events per hour, by team: how often each team's brands have drawn a crisis.",
+           "short", query(f"3600 * sum by (team) (rate(flashpoint_watchlist_events_created_total{{{TEAM}}}[{RATE}]))",
+                          "{{team}}")),
         stat_panel("Critical events firing",
                    "Events at critical severity that the alert sink keeps firing in Alertmanager right now. "
                    "Red when any is firing." + WATCHLISTS,

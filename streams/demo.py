@@ -219,6 +219,7 @@ def run_demo(
     from streams.wall.store import EventStore
 
     watched = _demo_watchlists(stream, watchlists)
+    metrics.teams(w["team"] for w in watched.describe())
     store = EventStore()
     sink = None
     if alertmanager:

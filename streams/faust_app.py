@@ -239,6 +239,8 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
                                for k, part in enumerate(parts)])
 
     watch_file = WatchlistFile(settings.watchlists) if settings.watchlists else None
+    if watch_file is not None:
+        metrics.teams(w["team"] for w in watch_file.describe())
 
     def assembler() -> Assembler:
         key = ("prepared", 0)
@@ -254,6 +256,8 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         @app.timer(interval=settings.watchlists_reload_s)
         async def reload_watchlists() -> None:
             watchlists = watch_file.changed()
+            if watchlists is not None:
+                metrics.teams(w["team"] for w in watchlists.describe())
             stage = stages.get(("prepared", 0))
             if watchlists is not None and stage is not None:
                 await stage.set_watchlists(watchlists)

@@ -35,6 +35,8 @@ SEVERITIES = ("info", "warning", "critical")
 LIVE_STATES = ("emerging", "active", "fading")
 #: At most this many distinct ``source`` label values; later ones are "other".
 MAX_SOURCES = 16
+#: At most this many watchlist teams get a ``team`` label value of their own.
+MAX_TEAMS = 50
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 #: Post time to processed, seconds: a live stream is seconds behind; a replay of an
@@ -105,6 +107,13 @@ class PipelineMetrics:
             "flashpoint_consumer_lag_records",
             "Records in an assigned partition not yet consumed (high watermark minus position).",
             ["topic", "partition"], registry=registry)
+        self.watchlist_events = Gauge(
+            "flashpoint_watchlist_events", "Live watchlist events (PR teams' watchlists), by team and severity.",
+            ["team", "severity"], registry=registry)
+        self.watchlist_created = PromCounter(
+            "flashpoint_watchlist_events_created", "Watchlist events created, by team.", ["team"], registry=registry)
+        self._teams: set[str] = set()
+        self._watch_live: dict[str, tuple[str, str]] = {}  # live watchlist event id -> (team, severity)
         self.top_events = top_events
         self._scores: dict[str, tuple[float, str]] = {}  # live event id -> (score, keyword label)
         self._shown: dict[str, str] = {}  # event id -> keyword label of its series now
@@ -173,6 +182,8 @@ class PipelineMetrics:
     def records(self, records: Iterable[Mapping]) -> None:
         changed = False
         for rec in records:
+            if rec.get("kind") == "watchlist":
+                self._watch(rec)
             kind = rec.get("type")
             self.event_records.labels(kind if kind in RECORD_TYPES else "other").inc()
             state, sev = rec.get("state"), rec.get("severity")
@@ -189,12 +200,42 @@ class PipelineMetrics:
                 for state in LIVE_STATES:
                     self.active_events.labels(sev, state).set(counts.get((sev, state), 0))
             self._show_top_scores()
+            self._show_watchlists()
+
+    def teams(self, names: Iterable[str]) -> None:
+        """The teams of the watchlist file (bounded: at most :data:`MAX_TEAMS`, later ones
+        are "other"); their series exist from now on, at 0 when nothing is live."""
+        for name in sorted(set(names))[:MAX_TEAMS]:
+            self._teams.add(name)
+        for team in self._teams:
+            self.watchlist_created.labels(team)
+        self._show_watchlists()
+
+    def _team_label(self, team) -> str:
+        return team if team in self._teams else "other"
+
+    def _watch(self, rec: Mapping) -> None:
+        eid, team = rec["id"], self._team_label(rec.get("team"))
+        if rec.get("type") == "created":
+            self.watchlist_created.labels(team).inc()
+        if rec.get("state") in LIVE_STATES and rec.get("severity") in SEVERITIES:
+            self._watch_live[eid] = (team, rec["severity"])
+        else:
+            self._watch_live.pop(eid, None)
+
+    def _show_watchlists(self) -> None:
+        counts = Counter(self._watch_live.values())
+        for team in self._teams | {t for t, _ in counts}:
+            for sev in SEVERITIES:
+                self.watchlist_events.labels(team, sev).set(counts.get((team, sev), 0))
 
     def forget_events(self) -> None:
         """This worker no longer runs the assembly stage (its partition moved):
         the worker that took it reports the live events now."""
         self._live.clear()
         self._scores.clear()
+        self._watch_live.clear()
+        self._show_watchlists()
         for sev in SEVERITIES:
             for state in LIVE_STATES:
                 self.active_events.labels(sev, state).set(0)

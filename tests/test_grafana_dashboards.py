@@ -156,10 +156,13 @@ def test_expressions_parse_with_promtool(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_crisis_watch_has_team_variable():
-    variables = {v["name"]: v for v in committed("crisis-watch.json")["templating"]["list"]}
-    assert variables["team"]["type"] == "custom" and variables["team"]["includeAll"]
-    assert variables["team"]["query"] == "default"
+def test_crisis_watch_filters_by_the_watchlist_teams():
+    board = committed("crisis-watch.json")
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert variables["team"]["type"] == "query" and variables["team"]["includeAll"]
+    assert "flashpoint_watchlist_events" in json.dumps(variables["team"]["query"])
+    team_panels = [p for p in board["panels"] if any('team=~"$team"' in t.get("expr", "") for t in p["targets"])]
+    assert len(team_panels) >= 2
 
 
 def test_datasource_provisioning():

@@ -169,3 +169,18 @@ def test_serve_on_loopback_free_port(metrics, reg):
 def test_serve_refuses_wildcard(reg, host):
     with pytest.raises(ValueError, match="wildcard"):
         serve(reg, host, 0)
+
+
+def test_watchlist_events_by_team_are_bounded_and_exist_at_zero(reg):
+    metrics = PipelineMetrics(reg)
+    metrics.teams(["acme-pr", "nordic-retail"])
+    assert value(reg, "flashpoint_watchlist_events", team="acme-pr", severity="critical") == 0
+    live = {"kind": "watchlist", "type": "created", "id": "wl-1", "state": "emerging", "severity": "warning",
+            "team": "acme-pr", "score": 1.0, "keywords": ["acme"]}
+    stranger = {**live, "id": "wl-2", "team": "not-in-the-file"}
+    metrics.records([live, stranger])
+    assert value(reg, "flashpoint_watchlist_events", team="acme-pr", severity="warning") == 1
+    assert value(reg, "flashpoint_watchlist_events", team="other", severity="warning") == 1
+    assert value(reg, "flashpoint_watchlist_events_created_total", team="acme-pr") == 1
+    metrics.records([{**live, "type": "resolved", "state": "resolved"}])
+    assert value(reg, "flashpoint_watchlist_events", team="acme-pr", severity="warning") == 0

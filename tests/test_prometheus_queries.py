@@ -87,6 +87,7 @@ class Prometheus:
 def prometheus(broker, tmp_path_factory):
     """A pipeline that has detected events, alerted and dead-lettered, scraped every second."""
     root = tmp_path_factory.mktemp("prometheus-stack")
+    from streams.demo import _demo_watchlists
     from streams.synth import generate
 
     deployment = Deployment(broker, root)
@@ -94,18 +95,20 @@ def prometheus(broker, tmp_path_factory):
     try:
         am = Alertmanager(root, webhook.url).start()
         deployment.create_topics()
-        os.environ["FLASHPOINT_LAG_INTERVAL_S"] = "1"
-        try:
-            worker = deployment.start_worker("w1")
-        finally:
-            del os.environ["FLASHPOINT_LAG_INTERVAL_S"]
+        stream = generate(3, hours=3, background_per_min=20)
+        watchlists = root / "watchlists.yaml"  # a PR team watching the stream's made-up brand
+        watchlists.write_text(yaml.safe_dump({"teams": [
+            {"name": w["team"], "watchlists": [{"name": w["name"], "queries": w["queries"]}]}
+            for w in _demo_watchlists(stream, None).describe()]}))
+        worker = deployment.start_worker("w1", extra_env={"FLASHPOINT_LAG_INTERVAL_S": "1",
+                                                          "FLASHPOINT_WATCHLISTS": str(watchlists)})
         sink_port = free_port()
         sink = subprocess.Popen([sys.executable, "-m", "streams.cli", "alerts", "--alertmanager", am.url],
                                 env={**os.environ, **deployment.env, "FLASHPOINT_ALERTS_METRICS_PORT": str(sink_port)},
                                 stdout=open(root / "alerts.log", "wb"), stderr=subprocess.STDOUT)
         prom = Prometheus(root, {"flashpoint-worker": worker.web_port, "flashpoint-alerts": sink_port})
 
-        posts = list(generate(3, hours=3, background_per_min=20).posts)
+        posts = list(stream.posts)
         values = [post_json(p) for p in posts]
         # malformed records, for the dead-letter series: not JSON, no text, a bad timestamp
         values[100:100] = [b"{not json", json.dumps({"id": "x1", "ts": 1}).encode(),
