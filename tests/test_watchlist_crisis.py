@@ -117,12 +117,15 @@ def _run(posts, onset: float, speed: float | None, alertmanager_url: str):
             if speed is not None and post.ts >= paced_from:
                 wall0 = wall0 or time.monotonic()
                 time.sleep(max(0.0, (post.ts - paced_from) / speed - (time.monotonic() - wall0)))
-            for record in pipe.process(post):
+            fresh = pipe.process(post)
+            for record in fresh:
                 records.append(record)
                 store.apply(record)
                 sink.offer(record)
             sink.pump()
-            if seen_at is None and time.monotonic() - last_poll > 0.05:
+            # poll every 50 ms of wall time, and at once when a record came (unpaced, 50 ms
+            # is many minutes of stream time)
+            if seen_at is None and (fresh or time.monotonic() - last_poll > 0.05):
                 last_poll = time.monotonic()
                 listed = client.get("/api/events", params={"team": "acme-pr"}).json()["events"]
                 if listed:
