@@ -64,7 +64,7 @@ class _Alert:
 class AlertBook:
     """What Alertmanager should hold, from the latest record of each event.
 
-    >>> book = AlertBook(public_url="http://127.0.0.1:6066")
+    >>> book = AlertBook(public_url="http://127.0.0.1:6080")
     >>> rec = {"id": "ev1", "state": "emerging", "severity": "warning", "keywords": ["pożar", "西安"],
     ...        "languages": {"pl": 3}, "posts": 40, "voices": 30, "communities": 3, "score": 7.5}
     >>> book.apply(rec, emitted_at=100.0)
@@ -75,7 +75,7 @@ class AlertBook:
     [('critical', False), ('warning', True)]
     """
 
-    public_url: str = "http://127.0.0.1:6066"
+    public_url: str = "http://127.0.0.1:6080"
     min_severity: str = "info"
     resend_interval_s: float = 60.0
     clock: Callable[[], float] = time.time
@@ -108,7 +108,8 @@ class AlertBook:
             self._alerts[key] = _Alert(self._labels(record), self._annotations(record),
                                        f"{self.public_url.rstrip('/')}/events/{eid}", starts, emitted_at, measure)
             self._firing[eid] = key
-        elif current is None and sev in SEVERITIES and self.clock() - emitted_at < self.ttl:
+        elif (current is None and record.get("state") not in LIVE_STATES and sev in SEVERITIES
+              and self.clock() - emitted_at < self.ttl):
             # resolved before we saw it firing (a compacted topic keeps only the last
             # record): Alertmanager may still hold it from before a restart
             self._alerts[(eid, sev)] = _Alert(self._labels(record), self._annotations(record),

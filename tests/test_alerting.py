@@ -242,3 +242,17 @@ def test_the_demo_sends_its_events_to_alertmanager(alertmanager, webhook):
     assert ids
     webhook.wait_for(lambda h: {a["labels"]["event_id"] for a in h.alerts("firing")} == ids, what="the demo's events")
     assert result.registry.get_sample_value("flashpoint_alerts_pending") == 0
+
+
+def test_a_muted_events_updates_send_nothing_more():
+    muted: set[str] = set()
+    book = AlertBook(suppressed=lambda record: record["id"] in muted, clock=lambda: 10.0)
+    book.apply(_record(), emitted_at=1.0)
+    book.delivered(book.due(now=2.0), now=2.0)
+    muted.add("e1")
+    book.silence("e1", 3.0)
+    ((state, _),) = book.delivered(book.due(now=4.0), now=4.0)
+    assert state == "resolved"
+    for version in range(3):  # the story goes on; it is muted
+        book.apply(_record(version=version), emitted_at=5.0 + version)
+    assert book.due(now=9.0) == []
