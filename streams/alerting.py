@@ -139,11 +139,19 @@ class AlertBook:
         keywords = [str(k) for k in record.get("keywords") or []]
         langs = record.get("languages") or {}
         samples = [s for s in record.get("samples") or [] if isinstance(s, Mapping)][:3]
+        summary = f"Emerging event: {', '.join(keywords[:5]) or record['id']}"
+        description = (f"{record.get('state')} {record.get('severity')} event: {record.get('posts', 0)} posts "
+                       f"from {record.get('voices', 0)} voices in {record.get('communities', 0)} communities, "
+                       f"first seen {record.get('first_seen', '?')} (post time), score {record.get('score')}.")
+        crisis = record.get("crisis")
+        if record.get("watchlist") and isinstance(crisis, Mapping):
+            summary = (f"Crisis on watchlist {record['watchlist']} ({record.get('team')}): "
+                       f"{', '.join(keywords[:5]) or record['id']}")
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in crisis.items() if k != "score" and isinstance(v, (int, float)))
+            description += f" Crisis score {crisis.get('score')} ({parts})."
         return {
-            "summary": f"Emerging event: {', '.join(keywords[:5]) or record['id']}",
-            "description": (f"{record.get('state')} {record.get('severity')} event: {record.get('posts', 0)} posts "
-                            f"from {record.get('voices', 0)} voices in {record.get('communities', 0)} communities, "
-                            f"first seen {record.get('first_seen', '?')} (post time), score {record.get('score')}."),
+            "summary": summary,
+            "description": description,
             "keywords": ", ".join(keywords),
             "languages": ", ".join(f"{lang} {n}" for lang, n in langs.items()),
             "samples": "\n".join(f"[{s.get('lang') or '?'}] {str(s.get('text', ''))[:200]}" for s in samples),

@@ -50,6 +50,7 @@ class DemoResult:
     registry: CollectorRegistry
     decoys: dict[str, list[str]] = field(default_factory=dict)  # decoy -> alert ids on it
     false_alarms: list[str] = field(default_factory=list)
+    public_url: str | None = None  # the wall's, when it was served
 
 
 def _clock(ts: float) -> str:
@@ -221,27 +222,28 @@ def run_demo(
     watched = _demo_watchlists(stream, watchlists)
     metrics.teams(w["team"] for w in watched.describe())
     store = EventStore()
-    sink = None
-    if alertmanager:
-        from streams.alerting import AlertBook, AlertSink
-        from streams.metrics import AlertSinkMetrics
-
-        sink = AlertSink(AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
-                                   resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed),
-                         alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s)
-        print(f"alerts: {alertmanager}", file=out)
-    stop_wall = None
+    stop_wall, public_url = None, settings.public_url
+    sink = None  # (set below; the wall's actions reach it)
     if wall_port is not None:
         from streams.wall.serve import serve_in_thread
         from streams.wall.web import create_wall_app
 
         bound, stop_wall = serve_in_thread(
             lambda: create_wall_app(store, watchlists=watched.describe, token=settings.wall_token,
-                                    on_action=sink.act if sink is not None else None),
+                                    on_action=lambda action: sink.act(action) if sink is not None else None),
             settings.metrics_host, wall_port)
-        print(f"newsroom wall: http://{settings.metrics_host}:{bound}/ (watchlists: "
+        public_url = f"http://{settings.metrics_host}:{bound}"
+        print(f"newsroom wall: {public_url}/ (watchlists: "
               f"{', '.join(w['team'] + '/' + w['name'] for w in watched.describe())})", file=out)
 
+    if alertmanager:
+        from streams.alerting import AlertBook, AlertSink
+        from streams.metrics import AlertSinkMetrics
+
+        sink = AlertSink(AlertBook(public_url=public_url, min_severity=settings.alert_min_severity,
+                                   resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed),
+                         alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s)
+        print(f"alerts: {alertmanager}", file=out)
     pipe = Pipeline(settings.detector_config(), watchlists=watched, negativity=NegativityScorer())
     records: list[dict] = []
     latest: dict[str, dict] = {}
@@ -333,7 +335,8 @@ def run_demo(
     m = score(truth, stories, assignments, elapsed_s=wall)
     info = details(truth, stories, assignments)
     result = DemoResult(metrics=m, details=info, records=records, assignments=assignments,
-                        stats=dict(pipe.stats), wall_s=wall, speed=speed, port=port, registry=registry)
+                        stats=dict(pipe.stats), wall_s=wall, speed=speed, port=port, registry=registry,
+                        public_url=public_url if stop_wall is not None else None)
     _summarize(console, stream, result, labels, latest)
     _summarize_watchlists(console, stream, records)
     if stop_wall is not None and linger:

@@ -242,6 +242,11 @@ def test_the_demo_sends_its_events_to_alertmanager(alertmanager, webhook):
     assert ids
     webhook.wait_for(lambda h: {a["labels"]["event_id"] for a in h.alerts("firing")} == ids, what="the demo's events")
     assert result.registry.get_sample_value("flashpoint_alerts_pending") == 0
+    # each alert links to its event on the wall the demo served
+    assert all(a["annotations"]["event_url"] == f"{result.public_url}/events/{a['labels']['event_id']}"
+               for a in webhook.alerts())
+    watched = [a for a in webhook.alerts() if a["labels"].get("watchlist")]
+    assert all(a["annotations"]["summary"].startswith("Crisis on watchlist ") for a in watched)
 
 
 def test_a_muted_events_updates_send_nothing_more():
