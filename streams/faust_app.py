@@ -256,10 +256,11 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         @app.timer(interval=settings.watchlists_reload_s)
         async def reload_watchlists() -> None:
             watchlists = watch_file.changed()
-            if watchlists is not None:
-                metrics.teams(w["team"] for w in watchlists.describe())
+            if watchlists is None:
+                return
+            metrics.teams(w["team"] for w in watchlists.describe())
             stage = stages.get(("prepared", 0))
-            if watchlists is not None and stage is not None:
+            if stage is not None:  # else the next assembler starts with them
                 await stage.set_watchlists(watchlists)
 
     if role in ("all", "assemble"):

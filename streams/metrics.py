@@ -205,7 +205,9 @@ class PipelineMetrics:
     def teams(self, names: Iterable[str]) -> None:
         """The teams of the watchlist file (bounded: at most :data:`MAX_TEAMS`, later ones
         are "other"); their series exist from now on, at 0 when nothing is live."""
-        for name in sorted(set(names))[:MAX_TEAMS]:
+        for name in sorted(set(names) - self._teams):
+            if len(self._teams) >= MAX_TEAMS:  # across reloads too
+                break
             self._teams.add(name)
         for team in self._teams:
             self.watchlist_created.labels(team)

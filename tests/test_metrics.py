@@ -184,3 +184,12 @@ def test_watchlist_events_by_team_are_bounded_and_exist_at_zero(reg):
     assert value(reg, "flashpoint_watchlist_events_created_total", team="acme-pr") == 1
     metrics.records([{**live, "type": "resolved", "state": "resolved"}])
     assert value(reg, "flashpoint_watchlist_events", team="acme-pr", severity="warning") == 0
+
+
+def test_teams_stay_bounded_across_reloads(reg):
+    metrics = PipelineMetrics(reg)
+    for reload in range(3):
+        metrics.teams(f"team-{reload}-{i}" for i in range(40))
+    (family,) = [f for f in reg.collect() if f.name == "flashpoint_watchlist_events"]
+    teams = {sample.labels["team"] for sample in family.samples}
+    assert len(teams) == 50
