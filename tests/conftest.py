@@ -26,3 +26,14 @@ def broker(tmp_path_factory) -> str:
             pytest.fail(f"{exc}: {log.read_text()[-2000:]}")
     yield local.address
     local.stop()
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver on 127.0.0.1 recording what Alertmanager posts
+    (:class:`tests.alertmanager_support.Webhook`)."""
+    from tests.alertmanager_support import Webhook
+
+    hook = Webhook()
+    yield hook
+    hook.close()

@@ -21,14 +21,7 @@ from streams.alerting import AlertBook, AlertSink, run_from_kafka
 from streams.metrics import AlertSinkMetrics
 from streams.settings import Settings
 from streams.synth import generate
-from tests.alertmanager_support import Alertmanager, Webhook
-
-
-@pytest.fixture
-def webhook():
-    hook = Webhook()
-    yield hook
-    hook.close()
+from tests.alertmanager_support import Alertmanager
 
 
 @pytest.fixture

@@ -13,19 +13,16 @@ the Slack/PagerDuty/email integrations removed so nothing leaves the machine.
 
 from __future__ import annotations
 
-import json
 import shutil
-import socket
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
+from tests.alertmanager_support import Alertmanager
 from tests.services import binary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,12 +35,6 @@ SECRETS = PREFIX + "secrets/"
 INLINE_SECRETS = {"api_url", "slack_api_url", "routing_key", "service_key", "auth_password",
                   "smtp_auth_password", "auth_secret", "smtp_auth_secret", "api_key", "password",
                   "credentials", "bearer_token"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _walk(node, path=()):
@@ -152,46 +143,6 @@ def test_every_pipeline_alert_reaches_oncall(config_copy, rule):
 # -- a real Alertmanager -------------------------------------------------------------------
 
 
-class _Webhook:
-    """A local HTTP server recording the JSON bodies Alertmanager posts."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        self.lock = threading.Lock()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server API)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with hook.lock:
-                    hook.received.append({"path": self.path, **json.loads(body)})
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/alert"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def notifications(self) -> list[dict]:
-        with self.lock:
-            return list(self.received)
-
-
-@pytest.fixture
-def webhook():
-    hook = _Webhook()
-    hook.thread.start()
-    try:
-        yield hook
-    finally:
-        hook.server.shutdown()
-        hook.server.server_close()
-        hook.thread.join(timeout=5)
-
-
 def _live_config(config_copy: Path, webhook_url: str) -> Path:
     """Webhooks to ``webhook_url``, no outside integrations, short group timers."""
     config = yaml.safe_load(config_copy.read_text(encoding="utf-8"))
@@ -208,43 +159,16 @@ def _live_config(config_copy: Path, webhook_url: str) -> Path:
 
 @pytest.fixture
 def alertmanager(config_copy, webhook, tmp_path):
-    """Base URL of a running Alertmanager on 127.0.0.1; always terminated."""
-    exe = binary("prometheus-alertmanager", "alertmanager")
+    """Base URL of a running Alertmanager on 127.0.0.1 with the repository's routes and
+    inhibitions (webhooks only); always terminated."""
     config = _live_config(config_copy, webhook.url)
     check = _amtool("check-config", str(config))
     assert check.returncode == 0, check.stdout + check.stderr
-    port = _free_port()
-    storage = tmp_path / "am-data"
-    storage.mkdir()
-    log_path = tmp_path / "alertmanager.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [exe, f"--config.file={config}", f"--storage.path={storage}",
-             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-             "--log.level=debug"],
-            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    am = Alertmanager(tmp_path, webhook.url, config.read_text(encoding="utf-8")).start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"alertmanager exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"alertmanager not ready:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield base
+        yield am.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        am.stop()
 
 
 def _wait_for(predicate, timeout: float = 15.0, step: float = 0.2):
@@ -292,16 +216,16 @@ def test_critical_event_inhibits_warning_of_same_event(alertmanager, webhook):
     # (newsroom-slack), never the inhibited warning.
     def delivered():
         seen = {(n["receiver"], a["labels"]["event_id"], a["labels"]["severity"])
-                for n in webhook.notifications() for a in n["alerts"]}
+                for n in webhook.bodies for a in n["alerts"]}
         return seen if {("newsroom-pager", "evt-inhibit", "critical"),
                         ("newsroom-slack", "evt-other", "warning")} <= seen else None
 
     seen = _wait_for(delivered)
-    assert seen, webhook.notifications()
+    assert seen, webhook.bodies
     time.sleep(2.5)  # a few more group intervals: the inhibited warning must stay undelivered
-    seen = {(a["labels"]["event_id"], a["labels"]["severity"]) for n in webhook.notifications() for a in n["alerts"]}
+    seen = {(a["labels"]["event_id"], a["labels"]["severity"]) for n in webhook.bodies for a in n["alerts"]}
     assert ("evt-inhibit", "warning") not in seen
-    assert all(n["path"] == "/alert" and n["status"] == "firing" for n in webhook.notifications())
+    assert all(n["receiver_path"] == "/alert" and n["status"] == "firing" for n in webhook.bodies)
 
 
 def test_critical_pipeline_alert_does_not_inhibit_other_warnings(alertmanager):

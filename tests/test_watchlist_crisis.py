@@ -26,7 +26,7 @@ from streams.synth import generate
 from streams.wall.serve import serve_in_thread
 from streams.wall.store import EventStore
 from streams.wall.web import create_wall_app
-from tests.alertmanager_support import Alertmanager, Webhook
+from tests.alertmanager_support import Alertmanager
 
 WATCHLISTS = """
 teams:
@@ -81,13 +81,6 @@ def _stream(seed: int = 7) -> tuple[list[dict], float]:
                       "text": rng.choice(CRISIS), "followers": rng.randrange(10, 50_000)})
     posts.sort(key=lambda p: parse_post(p).ts)
     return posts, onset
-
-
-@pytest.fixture
-def webhook():
-    hook = Webhook()
-    yield hook
-    hook.close()
 
 
 @pytest.fixture
