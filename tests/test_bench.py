@@ -30,3 +30,12 @@ def test_run_small():
         assert result[key] > 0, key
     assert result["distinct_terms"] > 5000
     assert "pipeline posts/s" in format_result(result)
+
+
+def test_watchlist_bench_reports_every_case_against_the_tokenizer():
+    from bench.watchlists import run as run_watchlists
+
+    result = run_watchlists(posts=500)
+    assert set(result) == {"tokenize", "match, no hit", "match, hit", "tracker, no hit", "tracker, hit"}
+    assert result["tokenize"]["ratio_to_tokenize"] == 1.0
+    assert all(row["us_per_post"] > 0 for row in result.values())
