@@ -19,11 +19,19 @@ Stream generation is excluded from both timings (it happens in chunks between
 timed sections).  Each side runs in a fresh (spawned) process, so the peak RSS
 it reports is its own.  ``lang=False`` drops ``lang`` from the posts, so the
 pipeline identifies languages inside the timed part.
+
+:func:`run_stream` (``flashpoint bench --stream FILE``) takes a real post file
+as it is instead: its lines are read (and decompressed) into memory before
+timing, then decoded inside the timed part on both sides by the project's
+reader (:func:`streams.sources.parse_lines`, as ``flashpoint replay`` reads),
+with the configuration replay uses (``Settings().detector_config()``).  Both
+kinds of stream go through the same :func:`_measure`.
 """
 
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import multiprocessing
 import random
@@ -146,51 +154,86 @@ def _rss_mb() -> float:
     return _peak_rss_mb()
 
 
-def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> dict:
+def _post_chunks(source: tuple):
+    """(chunks of posts, reject counter) for a source (see :func:`_compare`).
+
+    Iterating a chunk decodes its lines: that is the timed part, identical on
+    both sides.  Making a chunk (generating its lines) is not timed, and a
+    file's lines are read (and decompressed) into memory here, before timing.
+    """
+    from detectors.post import parse_post
+    from streams.sources import RejectCounter, parse_lines, raw_lines
+
+    rejects = RejectCounter(keep=0)
+    if source[0] == "file":  # the project's reader, over lines already in memory
+        _, path, limit = source
+        lines = raw_lines(path)
+        return iter([itertools.islice(parse_lines(path, lines, on_reject=rejects), limit)]), rejects
+    _, n, texts, langs = source
+    loads = json.loads
+    return ((parse_post(loads(line)) for line in lines) for lines in stream_chunks(n, texts, langs)), rejects
+
+
+def _measure(kind: str, source: tuple, config) -> dict:
+    """One side ("pipeline" or "baseline") over ``source``'s posts with ``config``."""
     from collections import Counter
 
     import numpy as np
 
-    from detectors.pipeline import DetectorConfig, Pipeline
-    from detectors.post import parse_post
+    from detectors.pipeline import Pipeline
     from detectors.text import Tokenizer
 
-    loads = json.loads
-    bucket_s = DetectorConfig().bucket_seconds
+    chunks, rejects = _post_chunks(source)
+    bucket_s = config.bucket_seconds
     elapsed = 0.0
+    n = 0
     out: dict = {"kind": kind}
     if kind == "pipeline":
-        pipe = Pipeline(DetectorConfig(), collect_assignments=False)  # a service keeps no eval record
-        out["rss_start_mb"] = round(_rss_mb(), 1)  # interpreter, libraries, source texts, empty pipeline
+        pipe = Pipeline(config, collect_assignments=False)  # a service keeps no eval record
+        out["rss_start_mb"] = round(_rss_mb(), 1)  # interpreter, libraries, source lines, empty pipeline
         process = pipe.process
-        records = 0
-        for lines in stream_chunks(n, texts, langs):
+        records, ids = 0, set()
+
+        def emitted(recs: list) -> None:
+            nonlocal records
+            records += len(recs)
+            ids.update(r["id"] for r in recs)
+
+        for chunk in chunks:
             t = time.perf_counter()
-            for line in lines:
-                records += len(process(parse_post(loads(line))))
+            for post in chunk:
+                n += 1
+                recs = process(post)
+                if recs:
+                    emitted(recs)
             elapsed += time.perf_counter() - t
         t = time.perf_counter()
-        records += len(pipe.flush())
+        emitted(pipe.flush())
         elapsed += time.perf_counter() - t
-        out.update(event_records=records, late=pipe.stats.get("late", 0))
+        out.update(event_records=records, distinct_events=len(ids), late=pipe.stats.get("late", 0))
     else:
         terms = Tokenizer().terms
         out["rss_start_mb"] = round(_rss_mb(), 1)
         seen: list = []  # hashes of each closed bucket's terms (bookkeeping, not timed)
         paused = 0.0
-        buckets = 0
+        buckets = pending = 0
 
         def close(counts: Counter) -> None:
+            nonlocal pending
             if counts:
                 seen.append(np.fromiter((hash(t) for t in counts), dtype=np.int64, count=len(counts)))
-                if len(seen) >= 16:
+                pending += len(counts)
+                # merge once the unmerged hashes match the merged ones: amortised, even when
+                # (as in a sparse real stream) nearly every post closes a bucket
+                if len(seen) >= 16 and pending >= len(seen[0]):
                     seen[:] = [np.unique(np.concatenate(seen))]
+                    pending = 0
 
         bucket, counts = None, Counter()
-        for lines in stream_chunks(n, texts, langs):
+        for chunk in chunks:
             t = time.perf_counter()
-            for line in lines:
-                post = parse_post(loads(line))
+            for post in chunk:
+                n += 1
                 b = int(post.ts // bucket_s)
                 if b != bucket:
                     p = time.perf_counter()
@@ -204,26 +247,27 @@ def _measure(kind: str, n: int, texts: list[str], langs: list[str | None]) -> di
         elapsed -= paused
         out.update(distinct_terms=int(np.unique(np.concatenate(seen)).size) if seen else 0,
                    buckets=buckets)
-    out.update(seconds=elapsed, peak_rss_mb=round(_peak_rss_mb(), 1))
+    out.update(posts=n, rejected=rejects.total, seconds=elapsed, peak_rss_mb=round(_peak_rss_mb(), 1))
     return out
 
 
-def _in_fresh_process(kind: str, n: int, texts: list[str], langs: list[str | None]) -> dict:
+def _in_fresh_process(kind: str, source: tuple, config) -> dict:
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as ex:
-        return ex.submit(_measure, kind, n, texts, langs).result()
+        return ex.submit(_measure, kind, source, config).result()
 
 
-def run(posts: int = 200_000, lang: bool = True) -> dict:
-    """Measure baseline then pipeline on the same ``posts``-post stream; return the figures."""
-    if posts <= 0:
-        raise ValueError("posts must be positive")
-    texts, langs, origin = load_texts(lang, limit=posts)
-    base = _in_fresh_process("baseline", posts, texts, langs)
-    pipe = _in_fresh_process("pipeline", posts, texts, langs)
-    pps = posts / pipe["seconds"] if pipe["seconds"] > 0 else float("inf")
-    bps = posts / base["seconds"] if base["seconds"] > 0 else float("inf")
+def _compare(source: tuple, config) -> dict:
+    """Baseline then pipeline on ``source``, each in a fresh process; the common figures.
+
+    ``source``: ``("synth", n, texts, langs)`` (the generated stream) or
+    ``("file", path, limit)`` (a post file as it is, at most ``limit`` posts,
+    None = all)."""
+    base = _in_fresh_process("baseline", source, config)
+    pipe = _in_fresh_process("pipeline", source, config)
+    pps = pipe["posts"] / pipe["seconds"] if pipe["seconds"] > 0 else float("inf")
+    bps = base["posts"] / base["seconds"] if base["seconds"] > 0 else float("inf")
     return {
-        "posts": posts,
+        "posts": pipe["posts"],
         "posts_per_s": round(pps, 1),
         "baseline_posts_per_s": round(bps, 1),
         "ratio": round(pps / bps, 4),
@@ -232,26 +276,56 @@ def run(posts: int = 200_000, lang: bool = True) -> dict:
         "baseline_peak_rss_mb": base["peak_rss_mb"],
         "distinct_terms": base["distinct_terms"],
         "event_records": pipe["event_records"],
-        "lang": lang,
-        "texts": origin,
-        "source_texts": len(texts),
+        "distinct_events": pipe["distinct_events"],
+        "rejected": pipe["rejected"],
         "pipeline_seconds": round(pipe["seconds"], 3),
         "baseline_seconds": round(base["seconds"], 3),
     }
 
 
+def run(posts: int = 200_000, lang: bool = True) -> dict:
+    """Measure baseline then pipeline on the same ``posts``-post stream; return the figures."""
+    from detectors.pipeline import DetectorConfig
+
+    if posts <= 0:
+        raise ValueError("posts must be positive")
+    texts, langs, origin = load_texts(lang, limit=posts)
+    result = _compare(("synth", posts, texts, langs), DetectorConfig())
+    result.update(lang=lang, texts=origin, source_texts=len(texts))
+    return result
+
+
+def run_stream(path: str, posts: int | None = None) -> dict:
+    """Measure baseline then pipeline on a post file as it is (its texts, ids,
+    authors, langs and event times), at most ``posts`` of them (None = all),
+    with the configuration ``flashpoint replay`` uses.  ``events`` = event
+    records the pipeline emitted; ``rejected`` = records the reader rejected."""
+    from streams.settings import Settings
+
+    if posts is not None and posts <= 0:
+        raise ValueError("posts must be positive")
+    result = _compare(("file", path, posts), Settings().detector_config())
+    result.update(stream=path, events=result["event_records"])
+    return result
+
+
 def format_result(r: dict) -> str:
     rows = [
         ("posts", f"{r['posts']:,}"),
-        ("posts carry lang", "yes" if r.get("lang", True) else "no (identified in the pipeline)"),
-        ("texts", f"{r.get('texts', '?')} ({r.get('source_texts', 0):,} distinct)"),
+        *(
+            [("stream", f"{r['stream']}  (as it is: its texts, ids, authors, langs, times; "
+                        f"{r.get('rejected', 0):,} records rejected)")]
+            if "stream" in r else
+            [("posts carry lang", "yes" if r.get("lang", True) else "no (identified in the pipeline)"),
+             ("texts", f"{r.get('texts', '?')} ({r.get('source_texts', 0):,} distinct)")]
+        ),
         ("pipeline posts/s", f"{r['posts_per_s']:,.0f}"),
         ("baseline posts/s", f"{r['baseline_posts_per_s']:,.0f}  (decode + tokenize + count)"),
         ("ratio", f"{r['ratio']:.2f}"),
         ("peak RSS pipeline", f"{r['peak_rss_mb']:.0f} MB  (at start: {r.get('rss_start_mb', 0):.0f} MB)"),
         ("peak RSS baseline", f"{r.get('baseline_peak_rss_mb', 0):.0f} MB"),
         ("distinct terms", f"{r.get('distinct_terms', 0):,}"),
-        ("event records", f"{r.get('event_records', 0):,}"),
+        ("event records", f"{r.get('event_records', 0):,}  ({r.get('distinct_events', 0):,} events)"),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -62,6 +62,16 @@ MATCH_PURITY = 0.5
 #: Onset = first UTC hour with at least this share of the busiest hour's posts.
 ONSET_SHARE = 0.1
 HOUR_S = 3600.0
+#: A missed event whose assigned posts are under this share of its posts was
+#: never surfaced (see :func:`details`).
+SURFACED_SHARE = 0.2
+#: Why an eligible event was missed (no matched alert), in the order reported.
+MISSED_REASONS = ("never_surfaced", "absorbed", "impure")
+#: What onset and the two delays mean, as printed under the metrics and in ``eval --help``.
+ONSET_LEGEND = (
+    f"onset = first UTC hour with >= {ONSET_SHARE:.0%} of the event's busiest hour; "
+    "delay = first matched alert - first post; delay_onset = first matched alert - onset"
+)
 
 Truth = Sequence[tuple[str, float, "str | None"]]
 
@@ -179,6 +189,19 @@ def _analyse(truth: Truth, event_records, assignments, min_event_posts: int) -> 
         if a["matched_event"] is not None:
             by_event[a["matched_event"]].append(a)
 
+    # labeled post -> earliest alert (smallest t; ties by order in assignments)
+    ranked = sorted(alerts, key=_alert_sort_key)
+    rank = {a["alert"]: i for i, a in enumerate(ranked)}
+    post_alert: dict[str, str] = {}
+    for a in ranked:
+        for pid in a["_posts"]:
+            if pid in index and index[pid][1] is not None:
+                post_alert.setdefault(pid, a["alert"])
+    held: dict[str, Counter] = defaultdict(Counter)  # event -> alert id -> its posts counted there
+    for pid, aid in post_alert.items():
+        held[index[pid][1]][aid] += 1
+    alert_by_id = {a["alert"]: a for a in alerts}
+
     events = []
     for ev in sorted(ev_posts, key=lambda e: (ev_posts[e][0], e)):
         ts = ev_posts[ev]
@@ -186,20 +209,38 @@ def _analyse(truth: Truth, event_records, assignments, min_event_posts: int) -> 
         times = [a["t"] for a in hits if a["t"] is not None]
         first_t = min(times) if times else None
         onset = onsets[ev]
+        eligible = len(ts) >= min_event_posts
+        assigned = sum(held[ev].values())
+        why = _missed(ev, len(ts), held[ev], rank, alert_by_id) if eligible and not hits else None
         events.append(
             {
                 "event": ev,
                 "posts": len(ts),
-                "eligible": len(ts) >= min_event_posts,
+                "eligible": eligible,
                 "first_post": ts[0],
                 "onset": onset,
                 "alerts": [a["alert"] for a in sorted(hits, key=_alert_sort_key)],
                 "first_alert_t": first_t,
                 "delay_s": (first_t - ts[0]) if first_t is not None else None,
                 "delay_onset_s": (first_t - onset) if first_t is not None else None,
+                "assigned": assigned,
+                "missed": why,
             }
         )
-    return {"index": index, "alerts": alerts, "events": events, "orphans": orphans}
+    return {"index": index, "alerts": alerts, "events": events, "orphans": orphans,
+            "post_alert": post_alert}
+
+
+def _missed(ev: str, n_posts: int, held: Counter, rank: dict[str, int], alerts: dict[str, dict]) -> dict:
+    """Why eligible event ``ev`` (no matched alert) was missed; see :func:`details`."""
+    if sum(held.values()) < SURFACED_SHARE * n_posts:
+        return {"reason": "never_surfaced", "alert": None, "alert_event": None}
+    aid = min(held, key=lambda a: (-held[a], rank[a]))  # most of its posts; ties: earliest alert
+    a = alerts[aid]
+    # holds ev's posts, so has a top event; matched to ev it would have detected ev
+    owner = a["matched_event"] if a["matched_event"] is not None else a["top_event"]
+    reason = "impure" if owner == ev else "absorbed"
+    return {"reason": reason, "alert": aid, "alert_event": owner}
 
 
 def _alert_sort_key(a: dict):
@@ -269,12 +310,7 @@ def score(
     d_med, d_p90 = _median_p90(delays)
     o_med, o_p90 = _median_p90(onset_delays)
 
-    # labeled post -> earliest alert (smallest t; ties by order in assignments)
-    post_alert: dict[str, str] = {}
-    for a in sorted(alerts, key=_alert_sort_key):
-        for pid in a["_posts"]:
-            if pid in index and index[pid][1] is not None:
-                post_alert.setdefault(pid, a["alert"])
+    post_alert = an["post_alert"]
     nmi = ami = None
     if len(post_alert) >= 2:
         from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
@@ -316,26 +352,68 @@ def details(
     *,
     min_event_posts: int = 20,
 ) -> dict[str, Any]:
-    """Per-event and per-alert rows (JSON-serialisable).
+    """Per-event and per-alert rows, and why events were missed (JSON-serialisable).
 
     ``events``: event, posts, eligible, first_post, onset, alerts (matched
-    alert ids, earliest first), first_alert_t, delay_s, delay_onset_s.
+    alert ids, earliest first), first_alert_t, delay_s, delay_onset_s,
+    assigned (its posts assigned to any alert, each counted once, see below),
+    missed (None, or ``{"reason", "alert", "alert_event"}`` for an eligible
+    event with no matched alert).
     ``alerts``: alert, t, n_posts, matched_event (None = false alarm),
     top_event, purity (share of the top event among all assigned posts),
     in_assignments. ``orphan_assignments``: assigned alert ids not in records.
+    ``missed``: one ``{"event", "posts", "reason", "alert", "alert_event"}``
+    per missed eligible event, in the order of ``events``.
+
+    Why an eligible event E was missed. E's (deduplicated) posts are counted
+    where they were assigned; a post assigned to several alerts counts for the
+    earliest one only (smallest ``t``, ties by order in ``assignments``: the
+    rule used for NMI/AMI); unassigned posts and orphan assignments count
+    nowhere. "The" alert is the one holding the most of E's assigned posts
+    (a plurality, not necessarily a majority; ties go to the earliest alert
+    in the same order). Its owner is its matched event or, when it is a false
+    alarm, its top event (majority event, ties by name). Then:
+
+    * ``never_surfaced``: fewer than 20% of E's posts are assigned to any
+      alert; ``alert`` and ``alert_event`` are None.
+    * ``absorbed``: otherwise, when the alert's owner is another event (the
+      alert is matched to it, or unmatched but dominated by it);
+      ``alert_event`` = that owner.
+    * ``impure``: otherwise (the owner is E itself, but the alert's purity is
+      under 50%, so it is not matched); ``alert_event`` = E.
+
+    These three cover every missed eligible event: an alert owned by E with
+    purity >= 50% would be matched to E, and E would be detected.
     """
     an = _analyse(truth, event_records, assignments, min_event_posts)
     alerts = [
         {k: (_r(v) if k == "purity" else v) for k, v in a.items() if not k.startswith("_")}
         for a in an["alerts"]
     ]
-    return {"events": an["events"], "alerts": alerts, "orphan_assignments": an["orphans"]}
+    missed = [{"event": e["event"], "posts": e["posts"], **e["missed"]} for e in an["events"] if e["missed"]]
+    return {"events": an["events"], "alerts": alerts, "orphan_assignments": an["orphans"], "missed": missed}
+
+
+def missed_summary(details: dict) -> dict[str, Any]:
+    """The missed events for the ``eval --json`` file: ``missed`` (a list of
+    ``{"event", "reason", "alert", "alert_event"}``) and ``missed_<reason>``
+    counts for every reason in :data:`MISSED_REASONS` (zeros included)."""
+    missed = details.get("missed", [])
+    out: dict[str, Any] = {"missed": [{k: m[k] for k in ("event", "reason", "alert", "alert_event")}
+                                      for m in missed]}
+    for reason in MISSED_REASONS:
+        out[f"missed_{reason}"] = sum(1 for m in missed if m["reason"] == reason)
+    return out
 
 
 def _fmt_ts(ts: float | None) -> str:
     if ts is None:
         return "-"
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _dash(v: Any) -> str:
+    return "-" if v is None else str(v)
 
 
 def _fmt_dur(s: float | None) -> str:
@@ -361,7 +439,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def format_table(metrics: dict, details: dict) -> str:
-    """Plain-text summary: metrics, then per-event and per-alert tables."""
+    """Plain-text summary: metrics, then per-event, missed-event and per-alert tables."""
     lines = ["Metrics"]
     kw = max(len(k) for k in metrics) if metrics else 0
     for k in METRIC_KEYS:
@@ -389,11 +467,24 @@ def format_table(metrics: dict, details: dict) -> str:
         ]
         for e in details.get("events", [])
     ]
-    lines += ["", f"Events ({len(ev_rows)})"]
+    lines += ["", f"Events ({len(ev_rows)})", f"  {ONSET_LEGEND}"]
     lines += _table(
         ["event", "posts", "eligible", "first post (UTC)", "onset (UTC)", "alerts", "delay", "delay_onset"],
         ev_rows,
     )
+
+    missed = details.get("missed", [])
+    mi_rows = [
+        [str(m["event"]), str(m["posts"]), m["reason"], _dash(m["alert"]), _dash(m["alert_event"])]
+        for m in missed
+    ]
+    counts = Counter(m["reason"] for m in missed)
+    lines += ["", f"Missed ({len(mi_rows)} eligible events without a matched alert"
+              + "".join(f"; {r} {counts[r]}" for r in MISSED_REASONS if counts[r]) + ")",
+              f"  never_surfaced = under {SURFACED_SHARE:.0%} of its posts in any alert; "
+              "absorbed = most in an alert of another event; "
+              f"impure = most in its own alert, purity under {MATCH_PURITY:.0%}"]
+    lines += _table(["event", "posts", "reason", "alert", "alert_event"], mi_rows)
 
     al_rows = [
         [

@@ -170,9 +170,13 @@ def _records(path: str) -> Iterator[tuple[int, str, dict | Rejected]]:
 
 
 def _records_of(path: str, kind: str, gzipped: bool) -> Iterator[tuple[int, str, dict | Rejected]]:
-    decode = _csv_records if kind == "csv" else _json_records
     with _open(path, gzipped) as stream:
-        yield from decode(_display(path), _lines(stream))
+        yield from _decode_records(path, kind, stream)
+
+
+def _decode_records(path: str, kind: str, stream: Iterable[bytes | str]) -> Iterator[tuple[int, str, dict | Rejected]]:
+    decode = _csv_records if kind == "csv" else _json_records
+    return decode(_display(path), _lines(stream))
 
 
 # -- public API ------------------------------------------------------------
@@ -205,6 +209,21 @@ def _parse_each(path: str, records: Iterator[tuple[int, str, dict | Rejected]],
 def read_posts(path: str, *, on_reject: OnReject = None) -> Iterator[Post]:
     """Yield valid posts (schema fields only); bad records go to ``on_reject``."""
     return (post for _record, post in _parsed(path, on_reject))
+
+
+def raw_lines(path: str) -> list[bytes]:
+    """All physical lines of a post file (decompressed, not decoded), for
+    :func:`parse_lines`: a benchmark reads the file first, then times the decoding."""
+    kind, gzipped = _format(path)
+    with _open(path, gzipped) as stream:
+        return list(stream)
+
+
+def parse_lines(path: str, lines: Iterable[bytes | str], *, on_reject: OnReject = None) -> Iterator[Post]:
+    """:func:`read_posts` over ``lines`` already read from ``path`` (whose name
+    picks the format, as for reading): the same decoding, rejects and Posts."""
+    kind, _gzipped = _format(path)
+    return (post for _record, post in _parse_each(path, _decode_records(path, kind, lines), on_reject))
 
 
 def _truth(value: Any) -> str | None:

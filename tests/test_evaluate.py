@@ -294,3 +294,144 @@ def test_plot_timeline_empty(tmp_path):
     out = tmp_path / "empty.png"
     plot_timeline([], [], str(out))
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+# -- why an eligible event was missed -----------------------------------------------------------
+
+# A and B: 10 posts each, C: 3 posts (not eligible at min_event_posts=5), 10 background posts.
+MISS_TRUTH = (
+    [(f"a{i}", T0 + 10 * i, "A") for i in range(10)]
+    + [(f"b{i}", T0 + 10 * i + 5, "B") for i in range(10)]
+    + [(f"c{i}", T0 + 200 + i, "C") for i in range(3)]
+    + [(f"n{i}", T0 + 300 + i, None) for i in range(10)]
+)
+
+
+def _ids(prefix, idx):
+    return [f"{prefix}{i}" for i in idx]
+
+
+def _missed(assignments, ids=None):
+    ids = ids or [a["alert"] for a in assignments]
+    d = details(MISS_TRUTH, recs(*ids), assignments, min_event_posts=5)
+    return {m["event"]: (m["reason"], m["alert"], m["alert_event"]) for m in d["missed"]}, d
+
+
+@pytest.mark.parametrize(
+    "assignments, expected",
+    [
+        # nothing assigned: both eligible events never surfaced; C (3 posts) is not eligible
+        ([], {"A": ("never_surfaced", None, None), "B": ("never_surfaced", None, None)}),
+        # 1 of A's 10 posts (10% < 20%) in a pure alert of its own -> A matched; 1 in a false alarm:
+        ([asg("x", T0 + 60, ["a0"] + _ids("n", range(5))), asg("y", T0 + 90, _ids("b", range(10)))],
+         {"A": ("never_surfaced", None, None)}),
+        # exactly 20% assigned is surfaced: a0, a1 in a background-heavy alert of A -> impure
+        ([asg("x", T0 + 60, ["a0", "a1"] + _ids("n", range(5))), asg("y", T0 + 90, _ids("b", range(10)))],
+         {"A": ("impure", "x", "A")}),
+        # absorbed by an alert matched to another event: x holds all of B and 5 of A (B 10/15)
+        ([asg("x", T0 + 60, _ids("b", range(10)) + _ids("a", range(5)))],
+         {"A": ("absorbed", "x", "B")}),
+        # absorbed by an unmatched alert dominated by another event: B 4, A 3, background 3 ->
+        # top B at 40% (no match): A absorbed by B's alert, B itself impure
+        ([asg("y", T0 + 60, _ids("b", range(4)) + _ids("a", range(3)) + _ids("n", range(3)))],
+         {"A": ("absorbed", "y", "B"), "B": ("impure", "y", "B")}),
+        # impure: 4 of A's posts with 6 background -> top A at 40%
+        ([asg("z", T0 + 60, _ids("a", range(4)) + _ids("n", range(6))), asg("y", T0 + 90, _ids("b", range(10)))],
+         {"A": ("impure", "z", "A")}),
+        # a post in two alerts counts for the earliest only: p (t=100) gets a0-a2, q (t=500) only a3;
+        # counted in both, q would hold 4 of A's posts and A would be "absorbed" by B
+        ([asg("q", T0 + 500, _ids("a", range(4)) + _ids("b", range(6))),
+          asg("p", T0 + 100, _ids("a", range(3)) + _ids("n", range(5)))],
+         {"A": ("impure", "p", "A")}),  # q: B 6/10, matched
+        # plurality, not majority: A 3 in its impure alert z, 2 + 2 in two alerts of B
+        ([asg("z", T0 + 60, _ids("a", range(3)) + _ids("n", range(7))),
+          asg("y1", T0 + 30, ["a3", "a4"] + _ids("b", range(5))),
+          asg("y2", T0 + 40, ["a5", "a6"] + _ids("b", range(5, 10)))],
+         {"A": ("impure", "z", "A")}),
+    ],
+)
+def test_missed_reasons(assignments, expected):
+    missed, d = _missed(assignments)
+    assert missed == expected
+    rows = {e["event"]: e for e in d["events"]}
+    for ev, row in rows.items():
+        if ev in expected:
+            assert row["missed"] == dict(zip(("reason", "alert", "alert_event"), expected[ev]))
+        else:  # detected, or (C) not eligible
+            assert row["missed"] is None
+    assert [m["posts"] for m in d["missed"]] == [rows[ev]["posts"] for ev in missed]
+
+
+@pytest.mark.parametrize("t_mixed, reason, alert, alert_event", [
+    (T0 + 50, "absorbed", "s", "B"),  # 2-2 tie: the earliest alert (s) is "the" alert
+    (T0 + 150, "impure", "r", "A"),
+])
+def test_missed_tie_goes_to_earliest_alert(t_mixed, reason, alert, alert_event):
+    a = [asg("r", T0 + 100, ["a0", "a1"] + _ids("n", range(3))),
+         asg("s", t_mixed, ["a2", "a3"] + _ids("b", range(10)))]
+    missed, _ = _missed(a)
+    assert missed == {"A": (reason, alert, alert_event)}
+
+
+def test_detected_event_is_not_missed_and_table_lists_missed():
+    a = [asg("x", T0 + 60, _ids("b", range(10)) + _ids("a", range(5))),
+         asg("z", T0 + 70, _ids("a", range(5, 10)))]  # A detected by z (5/5) though x holds 5 too
+    m = score(MISS_TRUTH, recs("x", "z"), a, min_event_posts=5)
+    d = details(MISS_TRUTH, recs("x", "z"), a, min_event_posts=5)
+    assert m["events_detected"] == 2 and d["missed"] == []
+    assert all(e["missed"] is None for e in d["events"])
+    assert {e["event"]: e["assigned"] for e in d["events"]} == {"A": 10, "B": 10, "C": 0}
+
+    a2 = [asg("x", T0 + 60, _ids("b", range(10)) + _ids("a", range(5)))]
+    d2 = details(MISS_TRUTH, recs("x"), a2, min_event_posts=5)
+    txt = format_table(score(MISS_TRUTH, recs("x"), a2, min_event_posts=5), d2)
+    missed_part = txt.split("\nMissed (", 1)[1].split("\nAlerts (", 1)[0]
+    assert missed_part.startswith("1 eligible events without a matched alert; absorbed 1)")
+    row = missed_part.splitlines()[4].split()
+    assert row == ["A", "10", "absorbed", "x", "B"]
+    assert "onset = first UTC hour with >= 10% of the event's busiest hour" in txt.split("Missed")[0]
+
+
+def test_missed_summary_for_json():
+    from streams.evaluate import missed_summary
+
+    a = [asg("y", T0 + 60, _ids("b", range(4)) + _ids("a", range(3)) + _ids("n", range(3)))]
+    out = missed_summary(details(MISS_TRUTH, recs("y"), a, min_event_posts=5))
+    assert out == {
+        "missed": [{"event": "A", "reason": "absorbed", "alert": "y", "alert_event": "B"},
+                   {"event": "B", "reason": "impure", "alert": "y", "alert_event": "B"}],
+        "missed_never_surfaced": 0, "missed_absorbed": 1, "missed_impure": 1,
+    }
+    json.dumps(out)
+
+
+@pytest.mark.parametrize("extra, note", [({}, False), ({"event": None, "label": "not_humanitarian"}, True),
+                                         ({"event": ""}, False)])
+def test_eval_warns_on_a_file_without_labels(tmp_path, capsys, extra, note):
+    from streams.cli import main
+
+    src, out = tmp_path / "plain.jsonl", tmp_path / "m.json"
+    words = ["bridge collapse downtown", "coffee this morning", "traffic on the ring road"]
+    with open(src, "w", encoding="utf-8") as f:
+        for i in range(60):
+            rec = {"id": f"p{i}", "ts": T0 + 30 * i, "text": f"{words[i % 3]} {i}", "lang": "en", **extra}
+            f.write(json.dumps(rec) + "\n")
+    assert main(["eval", str(src), "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"eval: {src} has no labeled posts (no 'event' field set)" in err
+    assert "every alert counts as a false alarm" in err and "flashpoint replay" in err
+    assert ("60 posts carry only a 'label'" in err) == note
+    metrics = json.loads(out.read_text())
+    assert metrics["warning"] in err
+    assert metrics["posts"] == 60 and metrics["events_total"] == 0 and metrics["missed"] == []
+
+
+def test_eval_no_warning_with_one_label(tmp_path, capsys):
+    from streams.cli import main
+
+    src, out = tmp_path / "one.jsonl", tmp_path / "m.json"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "ts": T0 + i, "text": "x y", "event": "E" if i == 3 else None})
+                           + "\n" for i in range(10)), encoding="utf-8")
+    assert main(["eval", str(src), "--json", str(out)]) == 0
+    assert "no labeled posts" not in capsys.readouterr().err
+    assert "warning" not in json.loads(out.read_text())
