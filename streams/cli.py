@@ -117,7 +117,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from streams.evaluate import METRIC_KEYS, details, format_table, plot_timeline, score
+    from streams.evaluate import METRIC_KEYS, details, format_table, missed_summary, plot_timeline, score
     from streams.replay import replay
     from streams.sources import RejectCounter, read_labeled
 
@@ -128,11 +128,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise CliError(f"{path}: directory {str(Path(path).parent)!r} does not exist")
     rejects = RejectCounter()
     truth: list[tuple[str, float, str | None]] = []
+    labels_only = 0  # posts with a 'label' but no 'event': scoring reads 'event' only
 
     def posts():
+        nonlocal labels_only
         # Ground truth is kept here, beside the stream; the pipeline sees Post objects only.
         for lp in read_labeled(args.file, on_reject=rejects):
             truth.append((lp.post.id, lp.post.ts, lp.event))
+            labels_only += lp.event is None and lp.label is not None
             yield lp.post
 
     result = replay(_reading(args.file, posts()), Settings().detector_config())
@@ -140,11 +143,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     kw = {"min_event_posts": args.min_event_posts}
     metrics = score(truth, result.records, result.assignments, elapsed_s=result.elapsed_s, **kw)
     info = details(truth, result.records, result.assignments, **kw)
+    warning = _no_labels_warning(args.file, truth, labels_only)
+    if warning:
+        print(f"eval: {warning}", file=sys.stderr)
     sys.stdout.write(format_table(metrics, info))
     with ExitStack() as stack:
         if args.json:
             out = _open_out(stack, args.json)
-            json.dump({k: metrics[k] for k in METRIC_KEYS}, out, indent=1)
+            extra = {"warning": warning} if warning else {}
+            json.dump({**{k: metrics[k] for k in METRIC_KEYS}, **missed_summary(info), **extra}, out, indent=1)
             out.write("\n")
         if args.records:
             _jsonl(_open_out(stack, args.records), result.records)
@@ -159,20 +166,65 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_labels_warning(path: str, truth: list, labels_only: int) -> str | None:
+    """The warning for a file none of whose posts has an ``event`` (None if some have).
+
+    ``read_labeled`` takes the ground truth from ``event`` only (missing, null
+    or "" = background); ``label`` is a finer class and never makes a post an
+    event's."""
+    if any(ev is not None for _, _, ev in truth):
+        return None
+    note = f" ({labels_only} posts carry only a 'label', which is not an event)" if labels_only else ""
+    return (f"{path} has no labeled posts (no 'event' field set){note}: every alert counts as a false "
+            "alarm; use `flashpoint replay` to just run it")
+
+
 # -- synth ---------------------------------------------------------------------------------
 
 
+#: Above this many injected events, :func:`synth_summary` summarises them instead of listing them.
+SUMMARY_LIST_MAX = 10
+
+
 def synth_summary(stream) -> str:
-    """One line: what the synthetic stream holds."""
+    """One line: what the synthetic stream holds (with many events: their count, size
+    distribution and the biggest few)."""
     from detectors.post import parse_ts
 
     posts = stream.posts
     span = (parse_ts(posts[-1]["ts"]) - parse_ts(posts[0]["ts"])) / 3600 if posts else 0.0
+    if len(stream.events) > SUMMARY_LIST_MAX:
+        return _many_events_summary(stream, span)
     events = ", ".join(f"{e.id} ({e.lang}, {e.posts} posts, from "
                        f"{datetime.fromtimestamp(e.start, timezone.utc):%H:%M})" for e in stream.events)
     decoys = ", ".join(f"{name} ({', '.join(kws[:2])})" for name, kws in stream.decoys.items())
     return (f"synth: {len(posts)} posts over {span:.1f} h; {len(stream.events)} injected events: "
             f"{events}; decoys: {decoys or 'none'}")
+
+
+def _many_events_summary(stream, span: float) -> str:
+    sizes = sorted(e.posts for e in stream.events)
+    n = len(sizes)
+    quantile = lambda q: sizes[min(n - 1, int(q * n))]  # noqa: E731
+    kinds = ", ".join(f"{k}: {c}" for k, c in sorted(_count(e.kind for e in stream.events).items()))
+    langs = ", ".join(f"{k} {c}" for k, c in sorted(_count(e.lang for e in stream.events).items(),
+                                                     key=lambda kv: (-kv[1], kv[0])))
+    biggest = sorted(stream.events, key=lambda e: (-e.posts, e.id))[:5]
+    top = ", ".join(f"{e.id} ({e.lang}, {e.posts} posts, from "
+                    f"{datetime.fromtimestamp(e.start, timezone.utc):%a %H:%M})" for e in biggest)
+    unlabeled = sum(p["event"] is None for p in stream.posts)
+    decoys = ", ".join(f"{name} ({', '.join(kws[:2])})" for name, kws in stream.decoys.items())
+    return (f"synth: {len(stream.posts)} posts over {span:.1f} h; {n} injected events ({kinds}; {langs}); "
+            f"posts per event: min {sizes[0]}, median {quantile(0.5)}, p90 {quantile(0.9)}, max {sizes[-1]}; "
+            f"{sum(x >= 50 for x in sizes)} with >= 50 posts; biggest: {top}; "
+            f"{unlabeled} posts in no event; decoys: {decoys or 'none'}")
+
+
+def _count(items) -> dict:
+    out: dict = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return out
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -182,7 +234,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if out != "-" and not Path(out).parent.is_dir():
         raise CliError(f"{out}: directory {str(Path(out).parent)!r} does not exist")
     kw = {} if args.hours is None else {"hours": args.hours}
-    stream = synth.generate(args.seed, **kw)
+    if args.profile == "newsroom":
+        from streams import synth_newsroom
+
+        stream = synth_newsroom.generate(args.seed, background=args.background, **kw)
+    elif not args.background:
+        raise CliError("--no-background only applies to --profile newsroom")
+    else:
+        stream = synth.generate(args.seed, **kw)
     try:
         synth.write(stream.posts, out)
     except OSError as exc:
@@ -213,11 +272,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bench.throughput import format_result, run
+    from bench.throughput import format_result, run, run_stream
 
     if args.json and not Path(args.json).parent.is_dir():
         raise CliError(f"{args.json}: directory {str(Path(args.json).parent)!r} does not exist")
-    result = run(posts=args.posts, lang=args.lang)
+    if args.stream is not None:
+        if args.stream == "-":
+            raise CliError("--stream needs a file, not stdin (each side reads it in its own process)")
+        _check_input(args.stream)
+        if not args.lang:
+            raise CliError("--no-lang does not apply to --stream (the file's posts are taken as they are)")
+        result = run_stream(args.stream, posts=args.posts)
+    else:
+        result = run(lang=args.lang, **({} if args.posts is None else {"posts": args.posts}))
     print(format_result(result))
     if args.json:
         with ExitStack() as stack:
@@ -415,7 +482,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PR teams' watchlists to track too (default FLASHPOINT_WATCHLISTS)")
     p.set_defaults(func=cmd_replay)
 
-    p = sub.add_parser("eval", help="replay a labeled file and score the run against its labels")
+    from streams.evaluate import MISSED_REASONS, ONSET_LEGEND
+
+    p = sub.add_parser("eval", help="replay a labeled file and score the run against its labels",
+                       epilog=f"{ONSET_LEGEND}. Missed events (eligible, no matched alert) get a reason: "
+                              f"{', '.join(MISSED_REASONS)} (see streams/evaluate.py details()).")
     p.add_argument("file", metavar="FILE", help="labeled posts (fields event/label)")
     p.add_argument("--json", metavar="OUT", help="write the metrics as JSON (and a .png timeline beside it)")
     p.add_argument("--min-event-posts", type=_positive_int, default=20, metavar="N",
@@ -426,8 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("synth", help="write a synthetic labeled stream")
+    p.add_argument("--profile", choices=("default", "newsroom"), default="default",
+                   help="default: 6 h of multilingual chatter with 3-5 incidents, a brand crisis and two decoys; "
+                        "newsroom: a week of several hundred overlapping news stories (en/fr/zh) whose clusters "
+                        "share vocabulary (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--hours", type=_positive_float, default=None, help="stream length (default: the generator's)")
+    p.add_argument("--hours", type=_positive_float, default=None,
+                   help="stream length (default: the profile's, 6 h default / 168 h newsroom)")
+    p.add_argument("--no-background", dest="background", action="store_false",
+                   help="newsroom profile only: no background chatter, every post belongs to a story")
     p.add_argument("--out", metavar="FILE", help=".jsonl or .jsonl.gz (default: stdout)")
     p.set_defaults(func=cmd_synth)
 
@@ -454,7 +532,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="throughput and memory of the pipeline against a plain tokenizer")
-    p.add_argument("--posts", type=_positive_int, default=200_000)
+    p.add_argument("--posts", type=_positive_int, default=None, metavar="N",
+                   help="posts in the generated stream (default 200,000); with --stream: at most N "
+                        "from the file (default all)")
+    p.add_argument("--stream", metavar="FILE", default=None,
+                   help="a real post file (.jsonl, .jsonl.gz, .csv) as it is, instead of the generated stream")
     p.add_argument("--json", metavar="OUT", help="write the figures as JSON")
     p.add_argument("--no-lang", dest="lang", action="store_false",
                    help="posts carry no lang: language identification runs inside the pipeline")

@@ -721,6 +721,18 @@ def _plan(rng: np.random.Generator, py: random.Random, t0: float, t1: float):
     return incidents, brand, py.choice(V.BRIGADES), py.choice(V.SEASONAL), py.uniform(0, 2 * math.pi)
 
 
+def event_counts(posts: Sequence[dict]) -> tuple[dict[str, float], dict[str, int]]:
+    """Per ground-truth event: the time of its first post, and its posts."""
+    first: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for p in posts:
+        ev = p["event"]
+        if ev is not None:
+            count[ev] = count.get(ev, 0) + 1
+            first.setdefault(ev, parse_ts(p["ts"]))
+    return first, count
+
+
 def generate(seed: int = 1, *, hours: float = 6.0, background_per_min: float = 40.0,
              start: str = "2026-03-02T00:00:00Z") -> SynthStream:
     """Build the synthetic stream for ``seed`` (see the module docstring)."""
@@ -749,13 +761,7 @@ def generate(seed: int = 1, *, hours: float = 6.0, background_per_min: float = 4
     _brigade(s, *_subrandom(seqs[6]), camp, t0, t1)
     posts = s.finalize(*_subrandom(seqs[7]))
 
-    first: dict[str, float] = {}
-    count: dict[str, int] = {}
-    for p in posts:
-        ev = p["event"]
-        if ev is not None:
-            count[ev] = count.get(ev, 0) + 1
-            first.setdefault(ev, parse_ts(p["ts"]))
+    first, count = event_counts(posts)
     events = [InjectedEvent(p.id, "incident", p.lang, first[p.id], count[p.id], p.shape, p.keywords)
               for p in incidents]
     events.append(InjectedEvent(BRAND_EVENT_ID, "brand_crisis", "en", first[BRAND_EVENT_ID],

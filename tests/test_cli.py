@@ -106,7 +106,10 @@ def test_eval_writes_metrics_and_plot(tmp_path, capsys, synth_file):
             "--records", str(tmp_path / "r.jsonl"), "--assignments", str(tmp_path / "a.jsonl")]
     assert main(argv) == 0
     metrics = json.loads(metrics_path.read_text())
-    assert list(metrics) == list(METRIC_KEYS)
+    assert list(metrics)[:len(METRIC_KEYS)] == list(METRIC_KEYS)  # the metrics first, unchanged
+    assert set(metrics) - set(METRIC_KEYS) == {"missed", "missed_never_surfaced", "missed_absorbed",
+                                               "missed_impure"}  # labeled file: no "warning"
+    assert len(metrics["missed"]) == sum(metrics[f"missed_{r}"] for r in ("never_surfaced", "absorbed", "impure"))
     assert metrics["posts"] > 0 and metrics["events_total"] >= 1
     assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # beside --json by default
     assert read_jsonl(tmp_path / "r.jsonl") and read_jsonl(tmp_path / "a.jsonl")
