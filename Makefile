@@ -41,7 +41,7 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	mkdir -p out
-	for f in crisislext6 crisislext26 arabic7; do \
+	for f in crisislext6 crisislext26 arabic7 humaid19; do \
 	  $(BIN)/flashpoint eval ../shared/data/$$f.jsonl.gz --json out/$$f.json --plot out/$$f.png || exit 1; done
 
 clean:

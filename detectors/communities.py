@@ -33,6 +33,23 @@ class CommunityTracker:
         self.max_authors = max_authors
         self._edges: OrderedDict[str, dict[str, float]] = OrderedDict()  # oldest first
         self._label: dict[str, str] = {}
+        self._sizes: Counter[str] = Counter()  # label -> authors carrying it
+
+    def _set(self, author: str, label: str) -> None:
+        old = self._label.get(author)
+        if old == label:
+            return
+        if old is not None:
+            self._sizes[old] -= 1
+            if self._sizes[old] <= 0:
+                del self._sizes[old]
+        self._label[author] = label
+        self._sizes[label] += 1
+
+    def share(self, label: str | None) -> float:
+        """The share of the authors with a community that are in ``label``'s: a
+        giant community (everyone who reposts one outlet) proves no closed group."""
+        return self._sizes.get(label, 0) / len(self._label) if label and self._label else 0.0
 
     def community(self, author: str | None) -> str | None:
         return self._label.get(author) if author else None
@@ -46,14 +63,20 @@ class CommunityTracker:
         for n in neighbors:
             self._link(author, n)
             self._link(n, author)
-            self._label.setdefault(n, n)
-        self._label.setdefault(author, author)
+            if n not in self._label:
+                self._set(n, n)
+        if author not in self._label:
+            self._set(author, author)
         self._relabel(author)
         for n in neighbors:
             self._relabel(n)
         while len(self._edges) > self.max_authors:
             gone, _ = self._edges.popitem(last=False)
-            self._label.pop(gone, None)
+            label = self._label.pop(gone, None)
+            if label is not None:
+                self._sizes[label] -= 1
+                if self._sizes[label] <= 0:
+                    del self._sizes[label]
 
     def score_one(self, x: Mapping[str, Any]) -> float:
         """How tied ``x["author"]`` is to its community: its edge weight (0 if unknown)."""
@@ -73,4 +96,4 @@ class CommunityTracker:
             # Highest weight wins; ties go to the smaller label so results do not
             # depend on dict order.
             best = max(votes.values())
-            self._label[author] = min(label for label, w in votes.items() if w == best)
+            self._set(author, min(label for label, w in votes.items() if w == best))

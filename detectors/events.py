@@ -3,7 +3,7 @@
 An :class:`Event` is what a user is alerted about.  It starts as a *candidate*
 (storyline whose terms burst) and is emitted only when the alert stage
 (:class:`AlertPolicy`) says it is spreading: enough independent voices, no single
-voice dominating, and more than one community where communities are known.
+voice dominating, and no closed community carrying it where communities are known.
 
 Lifecycle (event time)::
 
@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import xxhash
+
+from detectors.profiles import TermProfile
 
 EMERGING, ACTIVE, FADING, RESOLVED = "emerging", "active", "fading", "resolved"
 
@@ -42,8 +44,11 @@ class AlertPolicy:
     quiet_voice_share: float = 0.5
     min_voices_quiet: int = 8
     max_top5_share: float = 0.5  # brigades: five voices posting most of it
-    min_communities: int = 3  # where at least half the voices have a known community
-    max_community_share: float = 0.6  # one closed community carrying most of it
+    # Where at least half the voices have a known community: one community carrying
+    # most of it, and far more of it than of the stream's authors, is a closed group
+    # (a giant one, such as everyone who reposts one outlet, proves nothing).
+    max_community_share: float = 0.6
+    community_lift: float = 3.0
     warning_voices: int = 40
     critical_voices: int = 150
 
@@ -51,18 +56,27 @@ class AlertPolicy:
         """Independent voices an alert needs, given the stream's usual posts per hour."""
         return max(self.min_voices_quiet, round(min(self.min_voices, self.quiet_voice_share * hour_volume)))
 
-    def spreading(self, ev: "Event", hour_volume: float = float("inf")) -> bool:
+    def spreading(self, ev: "Event", hour_volume: float = float("inf"), community_share=None,
+                  community_of=None) -> bool:
+        """``community_share``: a community's share of the stream's authors (a callable;
+        without it every community counts as small); ``community_of``: a voice's
+        community now (labels move as the graph grows; without it, the labels the
+        voices had when their posts joined)."""
         voices = ev.voices
         if len(voices) < self.voices_needed(hour_volume):
             return False
         posts = sum(voices.values())
         if sum(n for _, n in voices.most_common(5)) > self.max_top5_share * posts:
             return False  # a handful of accounts carrying it: a brigade, not a crowd
-        known = sum(ev.communities.values())
-        if known >= 0.5 * len(voices):
-            if len(ev.communities) < self.min_communities:
-                return False
-            if max(ev.communities.values()) > self.max_community_share * known:
+        communities = ev.communities
+        if community_of is not None:
+            communities = Counter(c for c in map(community_of, voices) if c is not None)
+        known = sum(communities.values())
+        if communities and known >= 0.5 * len(voices):
+            label, n = max(communities.items(), key=lambda kv: (kv[1], kv[0]))
+            share = n / known
+            size = community_share(label) if community_share is not None else 0.0
+            if share > self.max_community_share and share > self.community_lift * size:
                 return False
         return True
 
@@ -94,8 +108,11 @@ class Event:
     samples: list[dict] = field(default_factory=list)
     term_hits: Counter = field(default_factory=Counter)
     resolved_at: float | None = None
+    expanded_at: int = 0  # its posts when the tracker last looked for new keywords
+    growth_ts: float = 0.0  # end of the last bucket in which its hourly volume was growing
+    resolved_rate: float = 0.0  # posts in its last hour when it resolved
     recent_terms: deque = field(default_factory=lambda: deque(maxlen=300))  # of recent posts
-    term_counts: Counter = field(default_factory=Counter)  # all terms of its posts (pruned)
+    profile: TermProfile = field(default_factory=TermProfile)  # what its posts are about (see tracker)
 
     def add_post(self, info, bucket_start: float, max_samples: int = 5) -> None:
         self.posts += 1
@@ -110,18 +127,26 @@ class Event:
             self.languages[info.lang] += 1
         self.term_hits.update(t for t in info.terms if t in self.keywords)
         self.recent_terms.append(info.terms)
-        self.term_counts.update(info.terms)
-        if len(self.term_counts) > 20_000:  # memory bound: keep the head
-            self.term_counts = Counter(dict(self.term_counts.most_common(2_000)))
         if len(self.samples) < max_samples and not info.dup:
             who = info.author or voice
             if all((s["author"] or s["voice"]) != who for s in self.samples):
                 self.samples.append({"id": info.id, "author": info.author, "voice": info.voice,
                                      "lang": info.lang, "ts": iso(info.ts), "text": info.text[:280]})
 
+    def posts_between(self, start: float, end: float) -> int:
+        """Its posts in buckets starting in [start, end) (newest buckets first: they
+        were added in time order, so this reads only the recent end)."""
+        total = 0
+        for b in reversed(self.volume):
+            if b < start:
+                break
+            if b < end:
+                total += self.volume[b]
+        return total
+
     def compact(self, keep: int = 200) -> None:
         """Drop the bulky per-post state of an event that is no longer live."""
-        self.term_counts = Counter(dict(self.term_counts.most_common(keep)))
+        self.profile.prune(keep)
         self.recent_terms.clear()
 
     def top_keywords(self, k: int = 10) -> list[str]:

@@ -112,12 +112,13 @@ class CloseRequest:
 class PostInfo:
     """What the pipeline keeps of a post while it is recent."""
 
-    __slots__ = ("id", "ts", "terms", "voice", "author", "community", "lang", "text", "dup", "owner")
+    __slots__ = ("id", "ts", "terms", "voice", "author", "community", "lang", "text", "dup", "owner", "vec")
 
     def __init__(self, id, ts, terms, voice, author, community, lang, text, dup):
         self.id, self.ts, self.terms, self.voice = id, ts, terms, voice
         self.author, self.community, self.lang, self.text, self.dup = author, community, lang, text, dup
         self.owner: str | None = None
+        self.vec = None  # (IDF-weighted term vector, the sum of its weights), set by the tracker
 
 
 class Prepared:
@@ -170,7 +171,9 @@ class Pipeline:
         shared = {"bucket_seconds": cfg.bucket_seconds, "min_share": cfg.min_share, "dup_weight": cfg.dup_weight}
         tracker_cfg = TrackerConfig(**{**cfg.tracker.__dict__, **shared})
         self.tracker = EventTracker(tracker_cfg, cfg.policy, baseline_share=self.bursts.baseline_share,
-                                    commonness=Commonness(min_zipf=4.8))
+                                    commonness=Commonness(min_zipf=4.8),
+                                    community_share=self.communities.share,
+                                    community_of=self.communities.community)
         self._open: dict[int, list[Prepared]] = {}
         self._closed_through: int | None = None  # last closed bucket index
         self._source_max: dict[str, float] = {s: -math.inf for s in sources}  # newest event time per source

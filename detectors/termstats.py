@@ -148,7 +148,8 @@ class TermStatistics:
             self._held = set()
         bursting = dict(sorted(scored.select(loose).items()))
         frozen = set(bursting) | explained | self._held
-        hold = np.isin(hashes, term_hashes(sorted(frozen))) if frozen else None
+        # by name: a term's name and its 64-bit hash are one identity here
+        hold = np.fromiter(map(frozen.__contains__, scored.terms), bool, len(scored.terms)) if frozen else None
         bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, hold=hold)
         slots = np.unique(np.concatenate([scored.slots, bursts.slots_of(absorbed)]))
         return BucketStats(bursting, slots, *bursts.stored_baseline(slots), bursts.steps,
@@ -160,6 +161,9 @@ class TermStatistics:
         every shard layout and in every arrival order gives the same state.
         (Sorting only those few, not every term of the bucket.)"""
         slots = (hashes & np.uint64((1 << self.bursts.table_bits) - 1)).astype(np.int64)
+        listed = slots.tolist()
+        if len(set(listed)) == len(listed):  # the usual case, found without numpy's fixed cost
+            return terms, hashes, slots, counts
         _, inverse, seen = np.unique(slots, return_inverse=True, return_counts=True)
         shared = seen[inverse.ravel()] > 1
         if not shared.any():

@@ -3,12 +3,17 @@
 Stages, in order, once per closed bucket (``update``):
 
 1. bursting terms not yet explained by a live event are grouped into storylines;
-2. a storyline whose recent posts mostly match an existing event (live, or
-   resolved but still remembered) joins it: one story, one alert.  Otherwise it
-   becomes a *candidate* event;
-3. the bucket's posts are assigned, online and once, to the best-matching event;
-4. the alert policy promotes spreading candidates to emitted events;
-5. lifecycles advance and change records are emitted.
+2. a storyline whose posts repeat an existing event's defining terms joins it:
+   one story, one alert (a resolved, remembered event is reopened only when its
+   volume rises again).  Otherwise it becomes a *candidate* event;
+3. the bucket's posts are assigned, online and once, by content: among the
+   events with keyword evidence for a post, the one whose term profile
+   (:mod:`detectors.profiles`) covers most of it, when it covers enough; a post
+   that says more of a new story than the event covers stays out;
+4. the alert policy promotes spreading candidates to emitted events, or folds a
+   candidate into the alert whose facet it is;
+5. lifecycles advance (an event that stops growing fades and resolves, even at
+   a steady rate) and change records are emitted.
 
 A seeded example: a new word that 6 authors use is not a storyline yet (8 posts
 are needed); by the next bucket 15 distinct voices carry it, enough to alert.
@@ -43,6 +48,7 @@ from typing import Callable, Mapping, Sequence
 
 from detectors.bursts import TermScore
 from detectors.events import ACTIVE, EMERGING, FADING, RESOLVED, AlertPolicy, Event, event_id
+from detectors.profiles import TermProfile, idf_of
 from detectors.storylines import group_terms
 
 TRIGGER, ATTACHED = 1.0, 0.34  # keyword weights: a post matches with one trigger or three attached
@@ -60,7 +66,6 @@ class TrackerConfig:
     min_share: float = 0.002
     dup_weight: float = 0.25
     max_trigger_terms: int = 12  # strongest terms of a new storyline that match alone
-    attach_overlap: float = 0.3
     max_keyword_share: float = 0.01  # keywords are rare in normal times
     expand_min_posts: int = 20
     expand_top: int = 20
@@ -69,18 +74,37 @@ class TrackerConfig:
     expand_lift: float = 4.0
     expand_own_share: float = 0.6
     sibling_similarity: float = 0.3
+    resolved_similarity: float = 0.5  # a resolved event's return must talk much more alike
     sibling_overlap: float = 0.15
     # Two stories emerging close together by chance: how many unrelated alerts the
     # stream's own alert rate expects in the gap between them.  Below this, the
     # link they need shrinks in proportion (a story's first hours spawn facets in
     # other words and languages); on a busy stream, time proximity proves nothing.
     coincidence_max: float = 0.05
+    # ... but within one language never below this share of the full link: there
+    # their words can be compared, and time alone is no link
+    min_link: float = 0.5
     alert_rate_prior_per_day: float = 1.0  # pseudo-count until the stream has history
-    profile_terms: int = 50  # share of a storyline's posts an event must already match
+    # Content (detectors.profiles): a post joins the event whose profile covers at
+    # least this share of its IDF weight; a storyline joins an event (one story
+    # bursting in new words), and a candidate returns to a resolved alert, when its
+    # posts carry the event's defining terms (see _defining) this much as often as
+    # the event's own posts do.
+    join_similarity: float = 0.1
+    merge_similarity: float = 0.6
+    defining_terms: int = 2
+    profile_half_life_buckets: float = 72.0
+    profile_terms: int = 200
     candidate_ttl_buckets: int = 12
     emerging_buckets: int = 3
     fading_level: float = 0.25  # of the peak level
-    resolve_after_seconds: float = 6 * 3600.0
+    resolve_after_seconds: float = 6 * 3600.0  # without a post
+    # Steady is not news: an event grows while its last hour holds this many times
+    # its hour before (and a few posts more); one that has not grown for half of
+    # steady_after_seconds fades, and for all of it resolves, even while its posts
+    # keep coming at the new rate.  It reopens (same id) only on a new rise.
+    growth_factor: float = 1.5
+    steady_after_seconds: float = 12 * 3600.0
     reopen_window_seconds: float = 14 * 24 * 3600.0
     update_every_buckets: int = 12
 
@@ -92,6 +116,8 @@ class EventTracker:
         policy: AlertPolicy | None = None,
         baseline_share: Callable[[list[str]], Sequence[float]] | None = None,
         commonness=None,
+        community_share: Callable[[str], float] | None = None,
+        community_of: Callable[[str], str | None] | None = None,
     ):
         self.config = config or TrackerConfig()
         self.policy = policy or AlertPolicy()
@@ -99,10 +125,14 @@ class EventTracker:
         # lets an event adopt the words its own posts are made of.
         self.baseline_share = baseline_share
         self.commonness = commonness  # detectors.commonness.Commonness, or None
+        self.community_share = community_share  # a community's share of the stream's authors
+        self.community_of = community_of  # an author's community now (labels move)
         self.events: dict[str, Event] = {}
         self._index: dict[str, list[Event]] = defaultdict(list)  # keyword -> events
         self._buckets_since_record: dict[str, int] = {}
         self.alert_rate = AlertRate(self.config.alert_rate_prior_per_day)
+        self._idf_cache: dict[str, float] = {}
+        self._idf_since = -math.inf
 
     # -- keyword index -------------------------------------------------------------
     def _add_keyword(self, ev: Event, term: str, weight: float) -> None:
@@ -119,37 +149,103 @@ class EventTracker:
                     del self._index[term]
         self.events.pop(ev.id, None)
 
-    def best_match(self, terms, *, include_resolved: bool = False, threshold: float = TRIGGER) -> Event | None:
-        scores: dict[str, float] = {}
+    # -- content ---------------------------------------------------------------------
+    def _idf(self, terms) -> dict[str, float]:
+        """IDF of each term (from the stream's baseline share), cached for an hour of event time."""
+        cache = self._idf_cache
+        missing = [t for t in dict.fromkeys(terms) if t not in cache]
+        if missing:
+            shares = self.baseline_share(missing) if self.baseline_share else [0.0] * len(missing)
+            cache.update(zip(missing, idf_of(shares, self.config.min_share / 10)))
+        return cache
+
+    def vector(self, p) -> tuple[dict[str, float], float]:
+        """A post's content as IDF-weighted units (words, hashtags, mentions, domains,
+        CJK bigrams; not word pairs, which only repeat their words) and their total
+        weight (kept on the post)."""
+        vec = p.vec
+        if vec is None:
+            units = _units(p.terms)
+            weights = self._idf(units)
+            v = {t: weights[t] for t in units}
+            vec = p.vec = (v, sum(v.values()))
+        return vec
+
+    def _vectors(self, posts) -> None:
+        """:meth:`vector` for many posts, with one baseline look-up for all their terms."""
+        todo = [p for p in posts if p.vec is None]
+        if todo:
+            self._idf([t for p in todo for t in _units(p.terms)])
+            for p in todo:
+                self.vector(p)
+
+    def _candidates(self, terms, include_resolved: bool) -> dict[str, Event]:
         found: dict[str, Event] = {}
         index = self._index
         for t in terms:
             for ev in index.get(t, ()):
-                if ev.state == RESOLVED and not include_resolved:
-                    continue
-                scores[ev.id] = scores.get(ev.id, 0.0) + ev.keywords[t]
-                found[ev.id] = ev
-        best = None
-        for eid, s in scores.items():
-            if s >= threshold:
-                ev = found[eid]
-                # Ties go to the livelier event: an old story's generic keyword
-                # ("explosion") should not pull in posts of today's.
-                if best is None or (s, ev.level, ev.id) > (best[0], best[1].level, best[1].id):
-                    best = (s, ev)
-        return best[1] if best else None
+                if include_resolved or ev.state != RESOLVED:
+                    found[ev.id] = ev
+        return found
 
-    def _trigger_match(self, terms) -> Event | None:
-        """The livelier event one of whose trigger terms the post carries."""
-        best = None
+    def best_match(self, terms, *, include_resolved: bool = False, vec=None, news=frozenset()) -> Event | None:
+        """The event a post with these terms joins: among the events with keyword
+        evidence for it (one trigger term or three attached), the one that covers
+        most of its content, when that is at least ``join_similarity`` (ties go to
+        the livelier event).  ``news``: bursting terms no event explains; a post
+        that says more of them than the event covers is left to form its own
+        storyline (another hurricane is not this one's new posts)."""
+        found = self._candidates(terms, include_resolved)
+        if not found:
+            return None
+        # keyword evidence first: one trigger term, or three attached ones
+        evidence: dict[str, float] = {}
         for t in terms:
             for ev in self._index.get(t, ()):
-                if ev.keywords[t] >= TRIGGER and (best is None or (ev.level, ev.id) > (best.level, best.id)):
-                    best = ev
+                if ev.id in found:
+                    evidence[ev.id] = evidence.get(ev.id, 0.0) + ev.keywords[t]
+        found = {eid: ev for eid, ev in found.items() if evidence[eid] >= TRIGGER}
+        if not found:
+            return None
+        if vec is None:
+            units = _units(terms)
+            weights = self._idf(units)
+            v = {t: weights[t] for t in units}
+            vec = (v, sum(v.values()))
+        v, total = vec
+        best, best_key = None, None
+        for ev in found.values():
+            sim = ev.profile.coverage(v, total)
+            key = (sim, ev.level, ev.id)
+            if sim >= self.config.join_similarity and (best_key is None or key > best_key):
+                best, best_key = ev, key
+        if best is not None and news:
+            fresh = sum(x for t, x in v.items() if t in news and best.profile.share(t) < 0.05)
+            if fresh > best_key[0] * total:
+                return None
         return best
 
+    def _join(self, ev: Event, p, bucket_start: float) -> None:
+        """``p`` becomes one of ``ev``'s posts."""
+        p.owner = ev.id
+        ev.add_post(p, bucket_start)
+        ev.profile.add(self.vector(p)[0], bucket_start / self.config.bucket_seconds,
+                       self.config.dup_weight if p.dup else 1.0)
+
+    def _similarity(self, a: TermProfile, b: TermProfile) -> float:
+        return a.similarity(b, self._idf(list(a.weights) + list(b.weights)))
+
+    def _new_profile(self) -> TermProfile:
+        cfg = self.config
+        return TermProfile(cfg.profile_half_life_buckets, cfg.profile_terms)
+
     def explained(self) -> set[str]:
-        return {t for t, evs in self._index.items() if any(e.state != RESOLVED for e in evs)}
+        """The keywords of live events (held out of the baseline, no new storylines)."""
+        out: set[str] = set()
+        for ev in self.events.values():
+            if ev.state != RESOLVED:
+                out.update(ev.keywords)
+        return out
 
     # -- one closed bucket ---------------------------------------------------------------
     def update(
@@ -165,6 +261,9 @@ class EventTracker:
         cfg = self.config
         bucket_end = bucket_start + cfg.bucket_seconds
         self.alert_rate.start(bucket_start)
+        if bucket_start - self._idf_since >= 3600.0 or len(self._idf_cache) > 100_000:
+            # baseline shares move slowly (a day's half-life): an hour-old IDF will do
+            self._idf_cache, self._idf_since = {}, bucket_start
         changes: list[tuple[str, Event]] = []
         touched: set[str] = set()
 
@@ -186,14 +285,18 @@ class EventTracker:
             if host is not None:
                 for t in specific:
                     self._add_keyword(host, t, ATTACHED)
-                if host.state == RESOLVED:  # the story came back: same id
-                    host.state, host.resolved_at = ACTIVE, None
+                if host.state == RESOLVED:
+                    if not self._risen_again(host, posts, bucket_end):
+                        continue  # the same story at its steady rate: nothing new
+                    host.state, host.resolved_at = ACTIVE, None  # the story came back: same id
+                    host.growth_ts = bucket_end
                     host.version += 1
                     changes.append(("updated", host))
                 touched.add(host.id)
                 continue
             ranked = sorted(story.terms, key=lambda t: (-bursting[t].z, t))  # ties by name: no set order
-            ev = Event(id=event_id(bucket_start, ranked[:5]), created=bucket_start, keywords={})
+            ev = Event(id=event_id(bucket_start, ranked[:5]), created=bucket_start, keywords={},
+                       profile=self._new_profile())
             if ev.id in self.events:
                 continue
             for i, t in enumerate(t for t in ranked if t in specific):
@@ -201,8 +304,7 @@ class EventTracker:
             self.events[ev.id] = ev
             for p in posts:  # the evidence that made it a storyline
                 if p.owner is None:
-                    p.owner = ev.id
-                    ev.add_post(p, bucket_start)
+                    self._join(ev, p, bucket_start)
 
         for ev in self.events.values():
             if ev.state != RESOLVED:
@@ -212,16 +314,22 @@ class EventTracker:
         # 3. online assignment of this bucket's posts
         assigned, unmatched = [], []
         new_posts: dict[str, int] = defaultdict(int)
+        index = self._index
+        # content vectors only for posts that share a keyword with some event
+        self._vectors([p for p in to_assign if p.owner is None and any(t in index for t in p.terms)])
+        news = fresh - self.explained()  # bursting, and still no event's
         for p in to_assign:
             if p.owner is not None:
                 ev = self.events.get(p.owner)
+            elif p.vec is None:  # no keyword of any event
+                unmatched.append(p)
+                continue
             else:
-                ev = self.best_match(p.terms)
+                ev = self.best_match(p.terms, vec=p.vec, news=news)
                 if ev is None:
                     unmatched.append(p)
                     continue
-                p.owner = ev.id
-                ev.add_post(p, bucket_start)
+                self._join(ev, p, bucket_start)
                 new_posts[ev.id] += 1
             if ev is not None and ev.emitted:
                 assigned.append((ev, p))
@@ -235,16 +343,21 @@ class EventTracker:
             ev.level = ev.level * 0.7 + n
             if ev.state == "candidate":
                 age = (bucket_start - ev.created) / cfg.bucket_seconds
-                spreading = self.policy.spreading(ev, hour_volume)
+                spreading = self.policy.spreading(ev, hour_volume, self.community_share, self.community_of)
                 sibling = spreading and self.sibling_of(ev, bucket_start)
-                if sibling:  # a facet of a story already alerted: no second alert
-                    self._fold(ev, sibling, to_assign, assigned)
+                if sibling:  # a facet of a story already alerted (or its return): no second alert
+                    if sibling.state == RESOLVED:
+                        sibling.state, sibling.resolved_at, sibling.growth_ts = ACTIVE, None, bucket_end
+                        sibling.version += 1
+                        changes.append(("updated", sibling))
+                    self._fold(ev, sibling, to_assign, assigned, bucket_start)
                     touched.add(sibling.id)
                 elif spreading:
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
                     self.alert_rate.record()
                     ev.severity = self.policy.severity(ev)
                     ev.peak_level = ev.level
+                    ev.growth_ts = bucket_end
                     changes.append(("created", ev))
                     self._buckets_since_record[ev.id] = 0
                     assigned.extend((ev, p) for p in to_assign if p.owner == ev.id)
@@ -256,6 +369,9 @@ class EventTracker:
                     self._drop(ev)
                 continue
             changes.extend(self._advance(ev, bucket_start, bucket_end, touched))
+        # a reopened event may also have advanced in this bucket: one record each
+        seen: set[tuple[str, str]] = set()
+        changes = [c for c in changes if (c[0], c[1].id) not in seen and not seen.add((c[0], c[1].id))]
         return changes, assigned, unmatched
 
     def _significant(self, terms, posts, scores, window_volume: float) -> bool:
@@ -294,10 +410,14 @@ class EventTracker:
             return
         wanted: dict[str, list] = {}
         for ev in events:
-            if ev.posts < cfg.expand_min_posts:
+            # again once it has grown by a tenth: its profile barely moves in between
+            if ev.posts < max(cfg.expand_min_posts, 1.1 * ev.expanded_at + 5):
                 continue
-            top = [(t, c) for t, c in ev.term_counts.most_common(cfg.expand_top)
-                   if t not in ev.keywords and c >= cfg.expand_min_frac * ev.posts]
+            ev.expanded_at = ev.posts
+            # the share of its (recent, decayed) posts carrying each of its heaviest terms
+            prof = ev.profile
+            heavy = prof.top(cfg.expand_top, exclude=ev.keywords)
+            top = [(t, prof.share(t)) for t in heavy if prof.share(t) >= cfg.expand_min_frac]
             if top:
                 wanted[ev.id] = top
         if not wanted:
@@ -313,8 +433,7 @@ class EventTracker:
         for eid, top in wanted.items():
             ev = self.events[eid]
             shares = self.baseline_share([t for t, _ in top])
-            for (t, c), share in zip(top, shares):
-                frac = c / ev.posts
+            for (t, frac), share in zip(top, shares):
                 if frac < cfg.expand_lift * max(share, cfg.min_share):
                     continue
                 if owned[t, eid] < cfg.expand_own_share * carried[t]:
@@ -322,86 +441,115 @@ class EventTracker:
                 self._add_keyword(ev, t, TRIGGER if frac >= cfg.expand_trigger_frac else ATTACHED)
 
     def sibling_of(self, cand: Event, bucket_start: float) -> Event | None:
-        """The live, emitted event whose posts talk like the candidate's: cosine
-        similarity of their term profiles, each term weighted by how rare it is in
-        the stream at large, so shared place names count and shared "hope" or
-        "fire" (two fires at once) do not carry two stories into one.  The link
-        needed is smaller the less likely two unrelated alerts are that close
-        together in time (see ``coincidence_max``)."""
+        """The emitted event whose facet the candidate is: their posts talk alike
+        (cosine of their IDF-weighted term shares, so shared place names count and
+        shared "hope" or "fire" do not), or, while the event is live, carry each
+        other's trigger terms, or their hashtags spell each other's names.  A
+        resolved event (remembered for a fortnight) must be named again, or talk
+        much more alike (``resolved_similarity``): another storm is not its return.  Across
+        languages, where words cannot be compared, the link needed is smaller the
+        less likely two unrelated alerts are that close together in time (see
+        ``coincidence_max``); within one language, time alone is no link."""
         cfg = self.config
         best, best_strength = None, 0.0
-        cand_vec = self._profile(cand)
-        cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
-        theirs = list(cand.recent_terms)
         rate = self.alert_rate.per_second(bucket_start)
+        cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
+        recent = list(cand.recent_terms)
+        lang = _main_language(cand)
         for ev in self.events.values():
-            if not ev.emitted or ev.state == RESOLVED:
+            if not ev.emitted:
                 continue
-            sim = _cosine(cand_vec, self._profile(ev))
-            # ... or their posts carry each other's trigger terms
-            triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
-            mine = ev.recent_terms
-            overlap = max(sum(1 for ts in theirs if not triggers.isdisjoint(ts)) / max(1, len(theirs)),
-                          sum(1 for ts in mine if not cand_triggers.isdisjoint(ts)) / max(1, len(mine)))
-            strength = max(sim / cfg.sibling_similarity, overlap / cfg.sibling_overlap)
+            same_language = lang is not None and _main_language(ev) == lang
+            if ev.state == RESOLVED:  # a story that came back repeats its name, or talks just like it
+                strength = max(cand.profile.reproduces(ev.profile, self._defining(ev)) / cfg.merge_similarity,
+                               self._similarity(cand.profile, ev.profile) / cfg.resolved_similarity)
+            else:  # their posts talk alike, ...
+                strength = self._similarity(cand.profile, ev.profile) / cfg.sibling_similarity
+            if ev.state != RESOLVED:  # ... or carry each other's trigger terms
+                triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
+                overlap = max(sum(1 for ts in recent if not triggers.isdisjoint(ts)) / max(1, len(recent)),
+                              sum(1 for ts in ev.recent_terms if not cand_triggers.isdisjoint(ts))
+                              / max(1, len(ev.recent_terms)))
+                strength = max(strength, overlap / cfg.sibling_overlap)
             if _hashtag_names(cand, ev) or _hashtag_names(ev, cand):
                 strength = max(strength, 1.0)
             gap = max(bucket_start - ev.created, cfg.bucket_seconds)
             needed = min(1.0, rate * gap / cfg.coincidence_max)
+            if ev.state == RESOLVED:
+                needed = 1.0
+            elif same_language:
+                # words can be compared within a language: time is no link there
+                needed = max(cfg.min_link, needed)
             if strength > 0.0 and strength >= needed and strength > best_strength:
                 best, best_strength = ev, strength
         return best
 
-    def _profile(self, ev: Event) -> dict[str, float]:
-        """tf-idf of the event's most frequent terms (idf from the baseline share)."""
-        top = ev.term_counts.most_common(self.config.profile_terms)
-        if not top:
-            return {}
-        shares = self.baseline_share([t for t, _ in top]) if self.baseline_share else [0.0] * len(top)
-        floor = self.config.min_share / 10
-        return {t: c * math.log(1.0 / max(share, floor)) for (t, c), share in zip(top, shares)}
-
-    def _fold(self, cand: Event, host: Event, to_assign, assigned) -> None:
+    def _fold(self, cand: Event, host: Event, to_assign, assigned, bucket_start: float) -> None:
         for t in cand.keywords:
             self._add_keyword(host, t, ATTACHED)
+        host.profile.merge(cand.profile)
         for p in to_assign:
             if p.owner == cand.id:
                 p.owner = host.id
-                host.add_post(p, cand.created)
+                host.add_post(p, bucket_start)
                 assigned.append((host, p))
         self._drop(cand)
 
     def _covering_event(self, posts: Sequence, bucket_start: float) -> Event | None:
-        """The event (live or remembered) whose trigger terms most of these posts
-        carry.  A storyline born in this same close also claims posts that share
-        only a weaker keyword with it: one story often bursts in several words at once."""
-        votes: dict[str, int] = defaultdict(int)
-        found: dict[str, Event] = {}
+        """The event (live or remembered) this storyline is a new burst of: among
+        those sharing a keyword with it, the one whose defining terms its posts
+        repeat most (at least ``merge_similarity`` as often as the event's own posts
+        do).  Content decides, not one shared word nor closeness in time."""
+        self._vectors(posts)
+        story = self._new_profile()
+        step = bucket_start / self.config.bucket_seconds
         for p in posts:
-            ev = self.best_match(p.terms, include_resolved=True, threshold=ATTACHED)
-            if ev is not None and ev.created < bucket_start:
-                ev = self._trigger_match(p.terms)
-            if ev is not None:
-                votes[ev.id] += 1
-                found[ev.id] = ev
-        if not votes:
-            return None
-        eid = max(votes, key=lambda k: (votes[k], k))
-        return found[eid] if votes[eid] >= self.config.attach_overlap * len(posts) else None
+            story.add(p.vec[0], step, self.config.dup_weight if p.dup else 1.0)
+        found = self._candidates(story.weights, include_resolved=True)
+        best, best_key = None, None
+        for ev in found.values():
+            sim = story.reproduces(ev.profile, self._defining(ev))
+            key = (sim, ev.level, ev.id)
+            if sim >= self.config.merge_similarity and (best_key is None or key > best_key):
+                best, best_key = ev, key
+        return best
+
+    def _defining(self, ev: Event) -> dict[str, float]:
+        """The event's defining terms, with their weights: of its single-word
+        keywords, the ``defining_terms`` its posts carry most (weighted by IDF).  A
+        facet of a story repeats them ("harvey" with "port arthur"); another story
+        of its kind shares only its category ("hurricane" with "irma")."""
+        units = _units(ev.keywords)
+        weights = self._idf(units)
+        prof = ev.profile
+        ranked = sorted(units, key=lambda t: (-ev.keywords[t] * weights[t] * prof.share(t), t))
+        return {t: ev.keywords[t] * weights[t] for t in ranked[: self.config.defining_terms]}
+
+    def _risen_again(self, ev: Event, posts: Sequence, bucket_end: float) -> bool:
+        """A storyline of a resolved event is news again when its last hour holds
+        ``growth_factor`` times the event's last hour before it resolved."""
+        recent = sum(1 for p in posts if p.ts >= bucket_end - 3600.0)
+        return recent >= self.config.growth_factor * ev.resolved_rate + 3
 
     def _advance(self, ev: Event, bucket_start: float, bucket_end: float, touched: set[str]):
         cfg = self.config
         old_state, old_severity = ev.state, ev.severity
         ev.peak_level = max(ev.peak_level, ev.level)
         ev.severity = self.policy.severity(ev)
-        if bucket_end - ev.last_post_ts >= cfg.resolve_after_seconds:
-            ev.state, ev.resolved_at = RESOLVED, bucket_end
+        hour = ev.posts_between(bucket_end - 3600.0, bucket_end)
+        growing = hour >= cfg.growth_factor * ev.posts_between(bucket_end - 7200.0, bucket_end - 3600.0) + 3
+        if growing:
+            ev.growth_ts = bucket_end
+        stale = bucket_end - ev.growth_ts
+        if bucket_end - ev.last_post_ts >= cfg.resolve_after_seconds or stale >= cfg.steady_after_seconds:
+            ev.state, ev.resolved_at, ev.resolved_rate = RESOLVED, bucket_end, float(hour)
             ev.compact()  # remembered for a fortnight: keep only what a reopening needs
         elif ev.state == EMERGING and bucket_start - ev.created >= cfg.emerging_buckets * cfg.bucket_seconds:
             ev.state = ACTIVE
-        elif ev.state == ACTIVE and ev.level < cfg.fading_level * ev.peak_level:
+        elif ev.state == ACTIVE and (ev.level < cfg.fading_level * ev.peak_level
+                                     or stale >= cfg.steady_after_seconds / 2):
             ev.state = FADING
-        elif ev.state == FADING and ev.level >= 0.5 * ev.peak_level:
+        elif ev.state == FADING and growing and ev.level >= 0.5 * ev.peak_level:
             ev.state = ACTIVE
         since = self._buckets_since_record.get(ev.id, 0) + 1
         if ev.state != old_state or ev.severity != old_severity or ev.id in touched or since >= cfg.update_every_buckets:
@@ -433,13 +581,14 @@ class AlertRate:
         return (self.alerts + self.prior_per_day) / (span + 86400.0)
 
 
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(w * b[t] for t, w in a.items() if t in b)
-    if dot <= 0.0:
-        return 0.0
-    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
+def _main_language(ev: Event) -> str | None:
+    top = ev.languages.most_common(1)
+    return top[0][0] if top else None
+
+
+def _units(terms) -> list[str]:
+    """The terms that stand alone (word pairs contain a space)."""
+    return [t for t in terms if " " not in t]
 
 
 def _hashtag_names(a: Event, b: Event) -> bool:

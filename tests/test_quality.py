@@ -19,6 +19,7 @@ from detectors.post import parse_post
 from streams import evaluate
 from streams.replay import replay
 from streams.sources import read_labeled
+from streams import synth_newsroom as newsroom
 from streams.synth import generate
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -43,8 +44,10 @@ def _score(labeled) -> dict:
     "name, floors, ceilings",
     [
         ("crisislext6.jsonl.gz", {"recall": 1.0, "precision": 0.9}, {"derate": 0.2, "delay_onset_median_s": 3600}),
-        ("crisislext26.jsonl.gz", {"recall": 0.9, "precision": 0.9}, {"derate": 0.3, "delay_onset_median_s": 3600}),
+        # delay ceiling raised from 3600 s with issue 13's content rules (67 min measured, target 30): a regression accepted
+        ("crisislext26.jsonl.gz", {"recall": 0.9, "precision": 0.9}, {"derate": 0.3, "delay_onset_median_s": 4500}),
         ("arabic7.jsonl.gz", {"events_detected": 6, "precision": 0.9}, {"derate": 0.2}),
+        ("humaid19.jsonl.gz", {"recall": 0.9, "precision": 0.9}, {"derate": 0.2, "delay_onset_median_s": 4500}),
     ],
 )
 def test_real_streams(name, floors, ceilings):
@@ -72,6 +75,25 @@ def test_synthetic_events_found_and_decoys_quiet(seed):
         if top_event is not None and m >= 0.5 * len(entry["posts"]):
             found.add(top_event)
     assert {e.id for e in stream.events} <= found
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_newsroom_stream_regression_floor(seed):
+    """Hundreds of overlapping stories that share vocabulary (``synth --profile
+    newsroom``), stories of >= 50 posts.  A floor under what this configuration
+    measures (README), far below the issue's targets: most misses are stories
+    that never surface."""
+    stream = newsroom.generate(seed)
+    posts = [parse_post(p) for p in stream.posts]
+    truth = [(str(p["id"]), q.ts, p["event"]) for p, q in zip(stream.posts, posts)]
+    result = replay(posts)
+    metrics = evaluate.score(truth, result.records, result.assignments, min_event_posts=50)
+    assert metrics["events_eligible"] >= 100
+    assert metrics["recall"] >= 0.28 and metrics["precision"] >= 0.8, metrics
+    assert metrics["derate"] <= 0.1 and metrics["ami"] >= 0.8, metrics
+    missed = Counter(m["reason"] for m in evaluate.details(truth, result.records, result.assignments,
+                                                           min_event_posts=50)["missed"])
+    assert missed["absorbed"] <= 0.25 * metrics["events_eligible"], missed
 
 
 def test_real_stream_output_does_not_depend_on_hash_seed(tmp_path):
