@@ -181,6 +181,7 @@ class Pipeline:
         self._window: list[list[PostInfo]] = []
         self._pending: list[PostInfo] = []  # unmatched posts of the previous bucket
         self._post_author: OrderedDict[str, str] = OrderedDict()  # recent post id -> author, for replies and reposts
+        self._writers: OrderedDict[str, None] = OrderedDict()  # recent authors of an original post
         self._assignments: dict[str, dict] = {}
         self.collect_assignments = collect_assignments
         self._trigger_ts = 0.0
@@ -275,11 +276,21 @@ class Pipeline:
         """Near-duplicate and community state, updated in the bucket's canonical order."""
         copies = self.dedup.learn_signature(prep.sig)
         dup = copies > 0 or prep.repost_of is not None
-        # A copy (repost, copy-paste) adds no voice, whoever posts it: mass reposts
-        # and a brigade's variations of one text are not independent voices.  An
-        # original is its author's voice (or its own, where the stream has no authors).
+        # An original is its author's voice (or its own, where the stream has no
+        # authors).  A copy (repost, copy-paste) is a voice only from an author who
+        # has written something of their own before: people passing a story on
+        # spread it, while accounts that only ever copy (a bought or scripted
+        # amplification) are not independent voices.
         author = prep.author
-        voice = None if dup else (author or f"post:{prep.id}")
+        if not dup:
+            voice = author or f"post:{prep.id}"
+            if author is not None:
+                self._writers[author] = None
+                self._writers.move_to_end(author)
+                if len(self._writers) > 200_000:
+                    self._writers.popitem(last=False)
+        else:
+            voice = author if author is not None and author in self._writers else None
         community = self._learn_community(prep, author)
         return PostInfo(prep.id, prep.ts, prep.terms, voice, author, community, prep.lang, prep.text, dup)
 

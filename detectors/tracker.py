@@ -275,7 +275,7 @@ class EventTracker:
             posts = [window[i] for i in story.posts]
             if not self._significant(story.terms, posts, bursting, window_volume):
                 continue
-            host = self._covering_event(posts, bucket_start)
+            host = self._covering_event(posts, bucket_start, story.terms)
             # Only terms far above their baseline describe the story; company
             # words ("today", "breaking") would make it claim anything later.
             specific = [t for t in sorted(story.terms) if bursting[t].ratio >= cfg.min_story_ratio
@@ -346,11 +346,13 @@ class EventTracker:
                 spreading = self.policy.spreading(ev, hour_volume, self.community_share, self.community_of)
                 sibling = spreading and self.sibling_of(ev, bucket_start)
                 if sibling:  # a facet of a story already alerted (or its return): no second alert
-                    if sibling.state == RESOLVED:
+                    mine = list(_unique(window, to_assign))
+                    if sibling.state == RESOLVED and self._risen_again(
+                            sibling, [p for p in mine if p.owner == ev.id], bucket_end):
                         sibling.state, sibling.resolved_at, sibling.growth_ts = ACTIVE, None, bucket_end
                         sibling.version += 1
                         changes.append(("updated", sibling))
-                    self._fold(ev, sibling, to_assign, assigned, bucket_start)
+                    self._fold(ev, sibling, mine, assigned, bucket_start)
                     touched.add(sibling.id)
                 elif spreading:
                     ev.emitted, ev.state, ev.version = True, EMERGING, 1
@@ -360,7 +362,8 @@ class EventTracker:
                     ev.growth_ts = bucket_end
                     changes.append(("created", ev))
                     self._buckets_since_record[ev.id] = 0
-                    assigned.extend((ev, p) for p in to_assign if p.owner == ev.id)
+                    # its evidence too: the posts that made it an event are the event's
+                    assigned.extend((ev, p) for p in _unique(window, to_assign) if p.owner == ev.id)
                 elif age >= cfg.candidate_ttl_buckets:
                     self._drop(ev)
                 continue
@@ -484,18 +487,19 @@ class EventTracker:
                 best, best_strength = ev, strength
         return best
 
-    def _fold(self, cand: Event, host: Event, to_assign, assigned, bucket_start: float) -> None:
+    def _fold(self, cand: Event, host: Event, window, assigned, bucket_start: float) -> None:
+        """The candidate's recent posts (``window``) become the host's."""
         for t in cand.keywords:
             self._add_keyword(host, t, ATTACHED)
         host.profile.merge(cand.profile)
-        for p in to_assign:
+        for p in window:
             if p.owner == cand.id:
                 p.owner = host.id
                 host.add_post(p, bucket_start)
                 assigned.append((host, p))
         self._drop(cand)
 
-    def _covering_event(self, posts: Sequence, bucket_start: float) -> Event | None:
+    def _covering_event(self, posts: Sequence, bucket_start: float, terms=()) -> Event | None:
         """The event (live or remembered) this storyline is a new burst of: among
         those sharing a keyword with it, the one whose defining terms its posts
         repeat most (at least ``merge_similarity`` as often as the event's own posts
@@ -507,23 +511,34 @@ class EventTracker:
             story.add(p.vec[0], step, self.config.dup_weight if p.dup else 1.0)
         found = self._candidates(story.weights, include_resolved=True)
         best, best_key = None, None
+        own = None
         for ev in found.values():
             sim = story.reproduces(ev.profile, self._defining(ev))
+            if ev.state == RESOLVED and sim >= self.config.merge_similarity:
+                # a return must also be about what the event was about: its posts
+                # said the storyline's own defining terms (another shooting's city not)
+                if own is None:
+                    own = self._defining_of(story, dict.fromkeys(terms, 1.0))
+                sim = min(sim, ev.profile.reproduces(story, own))
             key = (sim, ev.level, ev.id)
             if sim >= self.config.merge_similarity and (best_key is None or key > best_key):
                 best, best_key = ev, key
         return best
 
+    def _defining_of(self, prof: TermProfile, keywords: Mapping[str, float]) -> dict[str, float]:
+        """Of ``keywords`` (term -> weight), the ``defining_terms`` that the profile's
+        posts carry most, weighted by IDF, with their weights."""
+        units = _units(keywords)
+        weights = self._idf(units)
+        ranked = sorted(units, key=lambda t: (-keywords[t] * weights[t] * prof.share(t), t))
+        return {t: keywords[t] * weights[t] for t in ranked[: self.config.defining_terms]}
+
     def _defining(self, ev: Event) -> dict[str, float]:
         """The event's defining terms, with their weights: of its single-word
-        keywords, the ``defining_terms`` its posts carry most (weighted by IDF).  A
-        facet of a story repeats them ("harvey" with "port arthur"); another story
-        of its kind shares only its category ("hurricane" with "irma")."""
-        units = _units(ev.keywords)
-        weights = self._idf(units)
-        prof = ev.profile
-        ranked = sorted(units, key=lambda t: (-ev.keywords[t] * weights[t] * prof.share(t), t))
-        return {t: ev.keywords[t] * weights[t] for t in ranked[: self.config.defining_terms]}
+        keywords, the ``defining_terms`` its posts carry most (weighted by IDF).  A facet of a story repeats them
+        ("harvey" with "port arthur"); another story of its kind shares only its
+        category ("hurricane" with "irma")."""
+        return self._defining_of(ev.profile, ev.keywords)
 
     def _risen_again(self, ev: Event, posts: Sequence, bucket_end: float) -> bool:
         """A storyline of a resolved event is news again when its last hour holds
@@ -579,6 +594,16 @@ class AlertRate:
     def per_second(self, now: float) -> float:
         span = max(0.0, now - self.since) if self.since is not None else 0.0
         return (self.alerts + self.prior_per_day) / (span + 86400.0)
+
+
+def _unique(*groups):
+    """The posts of several lists, each once (a pending post is also in the window)."""
+    seen: set[int] = set()
+    for group in groups:
+        for p in group:
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield p
 
 
 def _main_language(ev: Event) -> str | None:

@@ -7,6 +7,7 @@ community), onto which each test puts a story of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -311,8 +312,35 @@ def test_verbatim_reposts_are_few_voices():
     assert len(ev.voices) < result.pipe.config.policy.min_voices
 
 
+def test_reposts_by_people_who_write_are_their_voices():
+    """The other side: the same 200 reposts (half retweets, half copy-paste), but
+    by the stream's own authors, each of whom has written posts of their own in
+    the chatter before.  People passing a story on spread it: it alerts."""
+    story = reposts(6)
+    writers = iter(random.Random(6).sample(AUTHORS, len(story)))  # chatter authors, all of them
+    story = [p if not p.id.startswith("copy") else dataclasses.replace(p, author=next(writers)) for p in story]
+    result = run(merge(chatter(), story))
+    created = [r for r in result.created() if "zorblax" in " ".join(r["keywords"])]
+    assert len(created) == 1, [(r["keywords"][:4], r["voices"]) for r in result.created()]
+    assert created[0]["voices"] >= result.pipe.config.policy.min_voices
+
+
 def test_same_count_of_own_words_alerts():
     """The contrast: as many people each writing their own text is many voices."""
     story = organic_story(6, n_posts=205, n_authors=205)
     result = run(merge(chatter(), story))
     assert len(result.created()) == 1
+
+
+def test_an_alert_holds_the_posts_that_made_it_an_event():
+    """The storyline's evidence, gathered while it was a candidate, is the alert's
+    from its first record on (the assignments a scorer reads), not only what came after."""
+    story = organic_story(6, n_posts=120, n_authors=120, minutes=60)  # slow: a candidate for a while
+    result = run(merge(chatter(), story))
+    (created,) = result.created()
+    (entry,) = [a for a in result.assignments if a["alert"] == created["id"]]
+    when = {p.id: p.ts for p in story}
+    first_record = min(t for t, r in result.records if r["id"] == created["id"])
+    before = [pid for pid in entry["posts"] if pid in when and when[pid] < first_record]
+    assert len(before) >= created["posts"], (len(before), created["posts"])  # every one it counted
+    assert len(entry["posts"]) == len(set(entry["posts"]))  # each post once
