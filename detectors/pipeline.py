@@ -360,7 +360,7 @@ class Pipeline:
         for t, c in copies.items():
             counts[t] += cfg.dup_weight * c
         total = sum(1.0 if not p.dup else cfg.dup_weight for p in posts)
-        result = self.terms.update(counts, total, explained)
+        result = self.terms.update(counts, total, explained, replica=False)  # its baseline is ours
         return self._finish(bucket, posts, result.bursting)
 
     def receive(self, bucket: int, shards: list[BucketStats]) -> list[dict]:

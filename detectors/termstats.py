@@ -80,6 +80,9 @@ def merge_counts(term_lists: list[list[str]], hash_arrays: list[np.ndarray],
     return names, unique, counts
 
 
+_NO_SLOTS = np.empty(0, np.int64)
+
+
 class TermStatistics:
     """Per-bucket term statistics for one shard of the vocabulary.
 
@@ -118,16 +121,19 @@ class TermStatistics:
                                         baseline_half_life=baseline_half_life, prior=prior, min_share=min_share)
         self._held: set[str] = set()  # terms kept out of the baseline during warm-up
 
-    def update(self, counts: Mapping[str, float], total: float, explained: Iterable[str] = ()) -> BucketStats:
+    def update(self, counts: Mapping[str, float], total: float, explained: Iterable[str] = (),
+               replica: bool = True) -> BucketStats:
         """Score, threshold and learn one closed bucket.  ``counts``: weighted posts
         carrying each of this shard's terms; ``total``: the bucket's weighted volume
-        (all shards); ``explained``: terms a live event explains (frozen)."""
+        (all shards); ``explained``: terms a live event explains (frozen).
+        ``replica=False``: leave the baseline slots out of the result (empty arrays),
+        for a caller that reads the baseline in place rather than copying it."""
         terms = list(counts)
         return self.update_terms(terms, term_hashes(terms), np.fromiter(counts.values(), np.float64, len(terms)),
-                                 total, explained)
+                                 total, explained, replica)
 
     def update_terms(self, terms: list[str], hashes: np.ndarray, counts: np.ndarray, total: float,
-                     explained: Iterable[str] = ()) -> BucketStats:
+                     explained: Iterable[str] = (), replica: bool = True) -> BucketStats:
         """:meth:`update` with the counts as parallel arrays, one entry per distinct
         term (as :func:`merge_counts` gives them)."""
         terms, hashes, slots, counts = self._canonical(terms, hashes, counts)
@@ -151,7 +157,12 @@ class TermStatistics:
         # by name: a term's name and its 64-bit hash are one identity here
         hold = np.fromiter(map(frozen.__contains__, scored.terms), bool, len(scored.terms)) if frozen else None
         bursts.learn_bucket(scored.terms, scored.slots, scored.counts, total, hold=hold)
-        slots = np.unique(np.concatenate([scored.slots, bursts.slots_of(absorbed)]))
+        if not replica:
+            slots = _NO_SLOTS
+        elif absorbed:
+            slots = np.unique(np.concatenate([scored.slots, bursts.slots_of(absorbed)]))
+        else:
+            slots = np.unique(scored.slots)
         return BucketStats(bursting, slots, *bursts.stored_baseline(slots), bursts.steps,
                            bursts.mean_total, bursts.recent_total)
 

@@ -470,8 +470,8 @@ class EventTracker:
                 strength = self._similarity(cand.profile, ev.profile) / cfg.sibling_similarity
             if ev.state != RESOLVED:  # ... or carry each other's trigger terms
                 triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
-                overlap = max(sum(1 for ts in recent if not triggers.isdisjoint(ts)) / max(1, len(recent)),
-                              sum(1 for ts in ev.recent_terms if not cand_triggers.isdisjoint(ts))
+                overlap = max(sum(1 for ts in recent if _carries(ts, triggers)) / max(1, len(recent)),
+                              sum(1 for ts in ev.recent_terms if _carries(ts, cand_triggers))
                               / max(1, len(ev.recent_terms)))
                 strength = max(strength, overlap / cfg.sibling_overlap)
             if _hashtag_names(cand, ev) or _hashtag_names(ev, cand):
@@ -614,6 +614,18 @@ def _main_language(ev: Event) -> str | None:
 def _units(terms) -> list[str]:
     """The terms that stand alone (word pairs contain a space)."""
     return [t for t in terms if " " not in t]
+
+
+def _carries(terms, triggers: set[str]) -> bool:
+    """A post carries one of the trigger terms, or tags one of their words
+    ("#husrasörebro" says "örebro")."""
+    if not triggers.isdisjoint(terms):
+        return True
+    tags = [t for t in terms if t.startswith("#")]
+    if not tags:
+        return False
+    words = [t for t in triggers if len(t) >= 4 and " " not in t and not t.startswith(("#", "@", "url:"))]
+    return any(w in tag for tag in tags for w in words)
 
 
 def _hashtag_names(a: Event, b: Event) -> bool:

@@ -179,3 +179,32 @@ def test_a_post_is_covered_by_the_event_that_says_what_it_says(words, covered):
         prof.add(["quake", "lisbon", ["felt", "scary", "alfama"][i % 3]], 0)
     weights = {"quake": 3.0, "lisbon": 6.0, "rome": 6.0, "coffee": 3.0, "tram": 4.0}
     assert (prof.coverage({t: weights[t] for t in words}) >= 0.5) is covered
+
+
+@pytest.mark.parametrize("tagged_share", [0.2, 0.4, 0.8])
+def test_reactions_that_tag_the_story_are_its_facet(tagged_share):
+    """Reactions in everyday words ("herregud", retweeted by people who write) that
+    name the story only inside a hashtag ("#husrasorebro": the alert adopted it, but
+    it is not one of its triggers) are the story's facet, not a second alert: a post
+    that tags one of an alert's trigger words carries it.  Their words are not the
+    story's (no profile link), so only the tag can tell."""
+    from detectors.tracker import EventTracker
+
+    tracker = EventTracker()
+    story = Event(id="ev-story", created=T0, keywords={"orebro": 1.0, "husras": 1.0, "#husrasorebro": 0.34},
+                  emitted=True, state="active")
+    story.languages["sv"] = 100
+    for k in range(100):
+        story.recent_terms.append(("orebro", "husras", "skadade") + (("#husrasorebro",) if k % 3 == 0 else ()))
+    tracker.events[story.id] = story
+    reaction = Event(id="ev-reaction", created=T0 + 1800.0, keywords={"herregud": 1.0})
+    reaction.languages["sv"] = 40
+    for k in range(40):
+        tagged = k < tagged_share * 40
+        reaction.recent_terms.append(("herregud", "hemskt") + (("#husrasorebro",) if tagged else ()))
+    assert tracker.sibling_of(reaction, T0 + 1800.0) is story
+    untagged = Event(id="ev-other", created=T0 + 1800.0, keywords={"herregud": 1.0})
+    untagged.languages["sv"] = 40
+    for k in range(40):
+        untagged.recent_terms.append(("herregud", "hemskt", "#fredag"))
+    assert tracker.sibling_of(untagged, T0 + 1800.0) is None  # a tag that names nothing of it

@@ -45,7 +45,7 @@ def _score(labeled) -> dict:
     [
         ("crisislext6.jsonl.gz", {"recall": 1.0, "precision": 0.9}, {"derate": 0.2, "delay_onset_median_s": 3600}),
         # delay ceiling raised from 3600 s with issue 13's content rules (67 min measured, target 30): a regression accepted
-        ("crisislext26.jsonl.gz", {"recall": 0.9, "precision": 0.9}, {"derate": 0.3, "delay_onset_median_s": 4500}),
+        ("crisislext26.jsonl.gz", {"recall": 0.9, "precision": 0.9}, {"derate": 0.2, "delay_onset_median_s": 4500}),
         ("arabic7.jsonl.gz", {"events_detected": 6, "precision": 0.9}, {"derate": 0.2}),
         ("humaid19.jsonl.gz", {"recall": 0.95, "precision": 0.95}, {"derate": 0.1, "delay_onset_median_s": 4500}),
     ],
