@@ -337,6 +337,8 @@ class EventTracker:
         growing = [self.events[eid] for eid in new_posts if eid in self.events]
         self._expand_all(growing, window)
 
+        self._pool_candidates(new_posts, window, to_assign, bucket_start)
+
         # 4. alert decision for candidates; 5. lifecycles
         for ev in list(self.events.values()):
             n = new_posts.get(ev.id, 0)
@@ -376,6 +378,39 @@ class EventTracker:
         seen: set[tuple[str, str]] = set()
         changes = [c for c in changes if (c[0], c[1].id) not in seen and not seen.add((c[0], c[1].id))]
         return changes, assigned, unmatched
+
+    def _pool_candidates(self, new_posts, window, to_assign, bucket_start: float) -> None:
+        """Candidates that are fragments of one new story pool their evidence before
+        the alert decision: when a large share of each one's posts carry the other's
+        trigger terms (``sibling_overlap``, both ways), in one language, the smaller
+        folds into the larger, so a story told in several words reaches its voices
+        together, not each fragment alone."""
+        cands = [ev for ev in self.events.values() if ev.state == "candidate"]
+        if len(cands) < 2:
+            return
+        triggers = {ev.id: {t for t, w in ev.keywords.items() if w >= TRIGGER} for ev in cands}
+        posts = None
+        for ev in [ev for ev in cands if new_posts.get(ev.id)]:
+            if ev.id not in self.events:
+                continue
+            lang = _main_language(ev)
+            best, best_strength = None, 0.0
+            for other in cands:
+                if other is ev or other.id not in self.events or _main_language(other) != lang:
+                    continue
+                mine = sum(1 for ts in ev.recent_terms if _carries(ts, triggers[other.id]))
+                theirs = sum(1 for ts in other.recent_terms if _carries(ts, triggers[ev.id]))
+                strength = min(mine / max(1, len(ev.recent_terms)), theirs / max(1, len(other.recent_terms)))
+                if strength >= self.config.sibling_overlap and strength > best_strength:
+                    best, best_strength = other, strength
+            if best is None:
+                continue
+            small, big = sorted((ev, best), key=lambda e: (e.posts, e.id))
+            if posts is None:
+                posts = list(_unique(window, to_assign))
+            self._fold(small, big, posts, [], bucket_start)
+            triggers[big.id] |= triggers[small.id]
+            new_posts[big.id] = new_posts.get(big.id, 0) + new_posts.pop(small.id, 0)
 
     def _significant(self, terms, posts, scores, window_volume: float) -> bool:
         """Storyline threshold: posts in the recent window carrying its *new*

@@ -208,3 +208,39 @@ def test_reactions_that_tag_the_story_are_its_facet(tagged_share):
     for k in range(40):
         untagged.recent_terms.append(("herregud", "hemskt", "#fredag"))
     assert tracker.sibling_of(untagged, T0 + 1800.0) is None  # a tag that names nothing of it
+
+
+@pytest.mark.parametrize("languages, pooled", [(("fr", "fr"), True), (("fr", "en"), False)])
+def test_fragments_of_one_story_pool_their_voices(languages, pooled):
+    """One story told in two wordings ("ambassadeur expulsé", "ambassade fermée")
+    forms two candidates of 9 voices each, under the 15 an alert needs; their posts
+    carry each other's trigger terms, so they pool into one candidate of 18 voices,
+    which spreads.  In two languages they stay apart (the cross-language fold is the
+    alert stage's, by time)."""
+    from detectors.tracker import EventTracker
+
+    tracker, window, new_posts = EventTracker(), [], {}
+    words = {"a": ("ambassadeur", "expulsé"), "b": ("ambassade", "fermée")}
+    for (name, (w1, w2)), lang in zip(words.items(), languages):
+        cand = Event(id=f"ev-{name}", created=T0, keywords={w1: 1.0, w2: 1.0}, profile=TermProfile())
+        tracker.events[cand.id] = cand
+        for t in (w1, w2):
+            tracker._index[t].append(cand)
+        other = words["b" if name == "a" else "a"]
+        for k in range(9):
+            terms = (w1, w2, "kenya") + ((other[0],) if k % 3 == 0 else ())  # a third name the other wording
+            p = PostInfo(f"{name}{k}", T0 + 60.0 * k, terms, f"{name}-voice{k}", f"{name}-voice{k}", None, lang,
+                         " ".join(terms), False)
+            p.owner = cand.id
+            cand.add_post(p, T0)
+            window.append(p)
+        new_posts[cand.id] = 9
+    policy = AlertPolicy()
+    assert not any(policy.spreading(ev) for ev in tracker.events.values())  # neither alone
+    tracker._pool_candidates(new_posts, window, [], T0)
+    if pooled:
+        (ev,) = tracker.events.values()
+        assert len(ev.voices) == 18 and policy.spreading(ev)
+        assert all(p.owner == ev.id for p in window)
+    else:
+        assert len(tracker.events) == 2
