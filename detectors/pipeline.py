@@ -193,6 +193,11 @@ class Pipeline:
         self._awaiting: tuple[int, list[PostInfo]] | None = None  # bucket closing, its posts
         self.outbox: list[CloseRequest] = []
 
+    def __setstate__(self, state: dict) -> None:
+        # a checkpoint pickled before ``_writers`` existed still restores
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_writers", OrderedDict())
+
     def expect_sources(self, sources: Iterable[str]) -> None:
         """Make the watermark wait for these sources too (e.g. every partition of a topic in use)."""
         for source in sources:

@@ -389,17 +389,18 @@ class EventTracker:
         if len(cands) < 2:
             return
         triggers = {ev.id: {t for t, w in ev.keywords.items() if w >= TRIGGER} for ev in cands}
+        words = {eid: _tag_words(ts) for eid, ts in triggers.items()}
         posts = None
         for ev in [ev for ev in cands if new_posts.get(ev.id)]:
-            if ev.id not in self.events:
-                continue
             lang = _main_language(ev)
+            if ev.id not in self.events or lang is None:
+                continue
             best, best_strength = None, 0.0
             for other in cands:
                 if other is ev or other.id not in self.events or _main_language(other) != lang:
                     continue
-                mine = sum(1 for ts in ev.recent_terms if _carries(ts, triggers[other.id]))
-                theirs = sum(1 for ts in other.recent_terms if _carries(ts, triggers[ev.id]))
+                mine = sum(1 for ts in ev.recent_terms if _carries(ts, triggers[other.id], words[other.id]))
+                theirs = sum(1 for ts in other.recent_terms if _carries(ts, triggers[ev.id], words[ev.id]))
                 strength = min(mine / max(1, len(ev.recent_terms)), theirs / max(1, len(other.recent_terms)))
                 if strength >= self.config.sibling_overlap and strength > best_strength:
                     best, best_strength = other, strength
@@ -408,8 +409,9 @@ class EventTracker:
             small, big = sorted((ev, best), key=lambda e: (e.posts, e.id))
             if posts is None:
                 posts = list(_unique(window, to_assign))
-            self._fold(small, big, posts, [], bucket_start)
+            self._fold(small, big, posts, [], bucket_start, keep_weights=True)
             triggers[big.id] |= triggers[small.id]
+            words[big.id] = _tag_words(triggers[big.id])
             new_posts[big.id] = new_posts.get(big.id, 0) + new_posts.pop(small.id, 0)
 
     def _significant(self, terms, posts, scores, window_volume: float) -> bool:
@@ -492,6 +494,7 @@ class EventTracker:
         best, best_strength = None, 0.0
         rate = self.alert_rate.per_second(bucket_start)
         cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
+        cand_words = _tag_words(cand_triggers)
         recent = list(cand.recent_terms)
         lang = _main_language(cand)
         for ev in self.events.values():
@@ -505,8 +508,9 @@ class EventTracker:
                 strength = self._similarity(cand.profile, ev.profile) / cfg.sibling_similarity
             if ev.state != RESOLVED:  # ... or carry each other's trigger terms
                 triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
-                overlap = max(sum(1 for ts in recent if _carries(ts, triggers)) / max(1, len(recent)),
-                              sum(1 for ts in ev.recent_terms if _carries(ts, cand_triggers))
+                words = _tag_words(triggers)
+                overlap = max(sum(1 for ts in recent if _carries(ts, triggers, words)) / max(1, len(recent)),
+                              sum(1 for ts in ev.recent_terms if _carries(ts, cand_triggers, cand_words))
                               / max(1, len(ev.recent_terms)))
                 strength = max(strength, overlap / cfg.sibling_overlap)
             if _hashtag_names(cand, ev) or _hashtag_names(ev, cand):
@@ -522,10 +526,13 @@ class EventTracker:
                 best, best_strength = ev, strength
         return best
 
-    def _fold(self, cand: Event, host: Event, window, assigned, bucket_start: float) -> None:
-        """The candidate's recent posts (``window``) become the host's."""
-        for t in cand.keywords:
-            self._add_keyword(host, t, ATTACHED)
+    def _fold(self, cand: Event, host: Event, window, assigned, bucket_start: float,
+              keep_weights: bool = False) -> None:
+        """The candidate's recent posts (``window``) become the host's; its keywords
+        are attached to the host (``keep_weights``: as they were, for a fragment of
+        the same new story, whose own wording must keep matching)."""
+        for t, w in cand.keywords.items():
+            self._add_keyword(host, t, w if keep_weights else ATTACHED)
         host.profile.merge(cand.profile)
         for p in window:
             if p.owner == cand.id:
@@ -651,16 +658,19 @@ def _units(terms) -> list[str]:
     return [t for t in terms if " " not in t]
 
 
-def _carries(terms, triggers: set[str]) -> bool:
-    """A post carries one of the trigger terms, or tags one of their words
-    ("#husrasörebro" says "örebro")."""
+def _tag_words(triggers: set[str]) -> list[str]:
+    """The trigger words a hashtag can spell (see :func:`_carries`)."""
+    return sorted(t for t in triggers if len(t) >= 4 and " " not in t and not t.startswith(("#", "@", "url:")))
+
+
+def _carries(terms, triggers: set[str], words: list[str]) -> bool:
+    """A post carries one of the trigger terms, or tags one of their ``words``
+    (:func:`_tag_words`: "#husrasörebro" says "örebro")."""
     if not triggers.isdisjoint(terms):
         return True
-    tags = [t for t in terms if t.startswith("#")]
-    if not tags:
+    if not words:
         return False
-    words = [t for t in triggers if len(t) >= 4 and " " not in t and not t.startswith(("#", "@", "url:"))]
-    return any(w in tag for tag in tags for w in words)
+    return any(w in t for t in terms if t.startswith("#") for w in words)
 
 
 def _hashtag_names(a: Event, b: Event) -> bool:

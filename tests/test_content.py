@@ -231,8 +231,7 @@ def test_fragments_of_one_story_pool_their_voices(languages, pooled):
             terms = (w1, w2, "kenya") + ((other[0],) if k % 3 == 0 else ())  # a third name the other wording
             p = PostInfo(f"{name}{k}", T0 + 60.0 * k, terms, f"{name}-voice{k}", f"{name}-voice{k}", None, lang,
                          " ".join(terms), False)
-            p.owner = cand.id
-            cand.add_post(p, T0)
+            tracker._join(cand, p, T0)
             window.append(p)
         new_posts[cand.id] = 9
     policy = AlertPolicy()
@@ -241,6 +240,10 @@ def test_fragments_of_one_story_pool_their_voices(languages, pooled):
     if pooled:
         (ev,) = tracker.events.values()
         assert len(ev.voices) == 18 and policy.spreading(ev)
+        # both wordings still match on their own: a post saying either joins it
+        assert all(ev.keywords[t] == 1.0 for pair in words.values() for t in pair)
+        assert tracker.best_match(("ambassade", "fermée", "nairobi")) is ev
+        assert tracker.best_match(("ambassadeur", "expulsé", "nairobi")) is ev
         assert all(p.owner == ev.id for p in window)
     else:
         assert len(tracker.events) == 2

@@ -344,3 +344,19 @@ def test_an_alert_holds_the_posts_that_made_it_an_event():
     before = [pid for pid in entry["posts"] if pid in when and when[pid] < first_record]
     assert len(before) >= created["posts"], (len(before), created["posts"])  # every one it counted
     assert len(entry["posts"]) == len(set(entry["posts"]))  # each post once
+
+
+def test_a_checkpoint_from_before_writers_were_kept_still_restores():
+    """Checkpoints pickle the pipeline (streams/assembly.py): one taken before the
+    authors who write were tracked has no ``_writers`` and must still run."""
+    import pickle
+
+    pipe = Pipeline()
+    for p in chatter(minutes=3):
+        pipe.process(p)
+    del pipe._writers  # as a pipeline pickled by the previous version
+    old = pickle.loads(pickle.dumps(pipe))
+    more = chatter(seed=2, minutes=3)
+    for p in more:
+        old.process(dataclasses.replace(p, ts=p.ts + 600.0, id=f"later-{p.id}"))
+    assert old.stats["posts"] >= len(more)
