@@ -112,11 +112,13 @@ class CloseRequest:
 class PostInfo:
     """What the pipeline keeps of a post while it is recent."""
 
-    __slots__ = ("id", "ts", "terms", "voice", "author", "community", "lang", "text", "dup", "owner", "vec")
+    __slots__ = ("id", "ts", "terms", "voice", "author", "community", "lang", "text", "dup", "owner", "vec",
+                 "parent")
 
-    def __init__(self, id, ts, terms, voice, author, community, lang, text, dup):
+    def __init__(self, id, ts, terms, voice, author, community, lang, text, dup, parent=None):
         self.id, self.ts, self.terms, self.voice = id, ts, terms, voice
         self.author, self.community, self.lang, self.text, self.dup = author, community, lang, text, dup
+        self.parent = parent  # the post it replies to, quotes or reposts (its story is this one's)
         self.owner: str | None = None
         self.vec = None  # (IDF-weighted term vector, the sum of its weights), set by the tracker
 
@@ -297,7 +299,8 @@ class Pipeline:
         else:
             voice = author if author is not None and author in self._writers else None
         community = self._learn_community(prep, author)
-        return PostInfo(prep.id, prep.ts, prep.terms, voice, author, community, prep.lang, prep.text, dup)
+        return PostInfo(prep.id, prep.ts, prep.terms, voice, author, community, prep.lang, prep.text, dup,
+                        prep.reply_to or prep.quote_of or prep.repost_of)
 
     def _learn_community(self, prep: Prepared, author: str | None) -> str | None:
         if author is None:

@@ -42,7 +42,7 @@ are needed); by the next bucket 15 distinct voices carry it, enough to alert.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -107,6 +107,7 @@ class TrackerConfig:
     steady_after_seconds: float = 12 * 3600.0
     reopen_window_seconds: float = 14 * 24 * 3600.0
     update_every_buckets: int = 12
+    remembered_posts: int = 100_000  # post id -> event, for replies to recent posts
 
 
 class EventTracker:
@@ -133,6 +134,17 @@ class EventTracker:
         self.alert_rate = AlertRate(self.config.alert_rate_prior_per_day)
         self._idf_cache: dict[str, float] = {}
         self._idf_since = -math.inf
+        # recent post id -> the event it joined, and folded event -> its host: a
+        # reply, quote or repost belongs to the story of the post it answers
+        # ("@anna unbelievable" says nothing of its own, yet is one more voice)
+        self._post_event: OrderedDict[str, str] = OrderedDict()
+        self._folded: OrderedDict[str, str] = OrderedDict()
+
+    def __setstate__(self, state: dict) -> None:
+        # a checkpoint pickled before replies followed their parents still restores
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_post_event", OrderedDict())
+        self.__dict__.setdefault("_folded", OrderedDict())
 
     # -- keyword index -------------------------------------------------------------
     def _add_keyword(self, ev: Event, term: str, weight: float) -> None:
@@ -228,9 +240,29 @@ class EventTracker:
     def _join(self, ev: Event, p, bucket_start: float) -> None:
         """``p`` becomes one of ``ev``'s posts."""
         p.owner = ev.id
+        self._remember(p.id, ev.id)
         ev.add_post(p, bucket_start)
         ev.profile.add(self.vector(p)[0], bucket_start / self.config.bucket_seconds,
                        self.config.dup_weight if p.dup else 1.0)
+
+    def _remember(self, post_id: str, event_id: str) -> None:
+        self._post_event[post_id] = event_id
+        if len(self._post_event) > self.config.remembered_posts:
+            self._post_event.popitem(last=False)
+
+    def parent_event(self, p) -> Event | None:
+        """The live event (candidate or alert) holding the post that ``p`` replies
+        to, quotes or reposts, following folds."""
+        parent = getattr(p, "parent", None)  # a post restored from an older checkpoint has none
+        if parent is None:
+            return None
+        eid = self._post_event.get(parent)
+        for _ in range(8):  # a fold chain is short; bounded all the same
+            if eid is None or eid in self.events:
+                break
+            eid = self._folded.get(eid)
+        ev = self.events.get(eid) if eid is not None else None
+        return ev if ev is not None and ev.state != RESOLVED else None
 
     def _similarity(self, a: TermProfile, b: TermProfile) -> float:
         return a.similarity(b, self._idf(list(a.weights) + list(b.weights)))
@@ -321,6 +353,9 @@ class EventTracker:
         for p in to_assign:
             if p.owner is not None:
                 ev = self.events.get(p.owner)
+            elif (ev := self.parent_event(p)) is not None:
+                self._join(ev, p, bucket_start)
+                new_posts[ev.id] += 1
             elif p.vec is None:  # no keyword of any event
                 unmatched.append(p)
                 continue
@@ -483,8 +518,9 @@ class EventTracker:
     def sibling_of(self, cand: Event, bucket_start: float) -> Event | None:
         """The emitted event whose facet the candidate is: their posts talk alike
         (cosine of their IDF-weighted term shares, so shared place names count and
-        shared "hope" or "fire" do not), or, while the event is live, carry each
-        other's trigger terms, or their hashtags spell each other's names.  A
+        shared "hope" or "fire" do not), or, while the event is still growing,
+        carry each other's defining terms (one shared trigger word such as
+        "surprise" is no link), or their hashtags spell each other's names.  A
         resolved event (remembered for a fortnight) must be named again, or talk
         much more alike (``resolved_similarity``): another storm is not its return.  Across
         languages, where words cannot be compared, the link needed is smaller the
@@ -493,7 +529,7 @@ class EventTracker:
         cfg = self.config
         best, best_strength = None, 0.0
         rate = self.alert_rate.per_second(bucket_start)
-        cand_triggers = {t for t, w in cand.keywords.items() if w >= TRIGGER}
+        cand_triggers = set(self._defining(cand))
         cand_words = _tag_words(cand_triggers)
         recent = list(cand.recent_terms)
         lang = _main_language(cand)
@@ -506,8 +542,11 @@ class EventTracker:
                                self._similarity(cand.profile, ev.profile) / cfg.resolved_similarity)
             else:  # their posts talk alike, ...
                 strength = self._similarity(cand.profile, ev.profile) / cfg.sibling_similarity
-            if ev.state != RESOLVED:  # ... or carry each other's trigger terms
-                triggers = {t for t, w in ev.keywords.items() if w >= TRIGGER}
+            if ev.state != RESOLVED and bucket_start - ev.growth_ts < cfg.steady_after_seconds / 2:
+                # ... or, while it is still unfolding, carry each other's defining
+                # terms (its facets come while it grows; another storm's posts
+                # that say "hurricane" a week later are another story)
+                triggers = set(self._defining(ev))
                 words = _tag_words(triggers)
                 overlap = max(sum(1 for ts in recent if _carries(ts, triggers, words)) / max(1, len(recent)),
                               sum(1 for ts in ev.recent_terms if _carries(ts, cand_triggers, cand_words))
@@ -537,8 +576,12 @@ class EventTracker:
         for p in window:
             if p.owner == cand.id:
                 p.owner = host.id
+                self._remember(p.id, host.id)
                 host.add_post(p, bucket_start)
                 assigned.append((host, p))
+        self._folded[cand.id] = host.id
+        if len(self._folded) > 10_000:
+            self._folded.popitem(last=False)
         self._drop(cand)
 
     def _covering_event(self, posts: Sequence, bucket_start: float, terms=()) -> Event | None:

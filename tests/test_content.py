@@ -192,7 +192,7 @@ def test_reactions_that_tag_the_story_are_its_facet(tagged_share):
 
     tracker = EventTracker()
     story = Event(id="ev-story", created=T0, keywords={"orebro": 1.0, "husras": 1.0, "#husrasorebro": 0.34},
-                  emitted=True, state="active")
+                  emitted=True, state="active", growth_ts=T0 + 1500.0)
     story.languages["sv"] = 100
     for k in range(100):
         story.recent_terms.append(("orebro", "husras", "skadade") + (("#husrasorebro",) if k % 3 == 0 else ()))

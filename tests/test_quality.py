@@ -89,9 +89,9 @@ def test_newsroom_stream_regression_floor(seed):
     result = replay(posts)
     metrics = evaluate.score(truth, result.records, result.assignments, min_event_posts=50)
     assert metrics["events_eligible"] >= 100
-    assert metrics["recall"] >= 0.38 and metrics["precision"] >= 0.82, metrics
-    # derate: 0.106 on seed 1 since reposts by people who write count as voices (issue target 0.1)
-    assert metrics["derate"] <= 0.12 and metrics["ami"] >= 0.85, metrics
+    # measured: seed 1 0.468 / 0.914 / 0.086 / AMI 0.865, seed 2 0.485 / 0.889 / 0.071 / 0.883
+    assert metrics["recall"] >= 0.44 and metrics["precision"] >= 0.86, metrics
+    assert metrics["derate"] <= 0.1 and metrics["ami"] >= 0.85, metrics
     missed = Counter(m["reason"] for m in evaluate.details(truth, result.records, result.assignments,
                                                            min_event_posts=50)["missed"])
     assert missed["absorbed"] <= 0.25 * metrics["events_eligible"], missed

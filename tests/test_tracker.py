@@ -24,6 +24,7 @@ def _event(eid: str, created: float, triggers: list[str], posts: list[list[str]]
     for i, terms in enumerate(posts):
         info = PostInfo(f"{eid}-{i}", created + i, tuple(terms), f"{eid}-v{i}", None, None, lang, " ".join(terms), False)
         ev.add_post(info, created)
+        ev.profile.add([t for t in terms if " " not in t], created / 300.0)
     return ev
 
 
@@ -34,8 +35,8 @@ def _tracker_with_story(alerts_so_far: int) -> tuple[EventTracker, Event]:
     tracker.alert_rate.start(-86400.0)
     for _ in range(alerts_so_far):
         tracker.alert_rate.record()
-    story = _event("ev-en", 0.0, ["earthquake", "costa rica"],
-                   [["earthquake", "costa rica", "magnitude"]] * 30, "en")
+    story = _event("ev-en", 0.0, ["earthquake", "costa", "rica", "costa rica"],
+                   [["earthquake", "costa", "rica", "costa rica", "magnitude"]] * 30, "en")
     story.emitted, story.state = True, EMERGING
     tracker.events[story.id] = story
     return tracker, story
@@ -43,7 +44,7 @@ def _tracker_with_story(alerts_so_far: int) -> tuple[EventTracker, Event]:
 
 # A Spanish hashtag of the same quake: 2 of its 20 posts carry a trigger of the
 # English story, a weak link (10% overlap, below the 15% that links any two events).
-FACET = [["#temblorcr", "fuerte", "sintió"]] * 18 + [["#temblorcr", "costa rica"]] * 2
+FACET = [["#temblorcr", "fuerte", "sintió"]] * 18 + [["#temblorcr", "costa", "rica", "costa rica"]] * 2
 UNRELATED = [["#eleccion", "votos", "mesa"]] * 20
 
 
@@ -60,3 +61,35 @@ def test_facet_folds_when_coincidence_is_unlikely(alerts_so_far, posts, gap_s, f
     tracker, story = _tracker_with_story(alerts_so_far)
     cand = _event("ev-es", gap_s, [posts[0][0]], posts, "es")
     assert (tracker.sibling_of(cand, gap_s) is story) is folds
+
+
+@pytest.mark.parametrize("hours_since_growth, folds", [(1.0, True), (48.0, False)])
+def test_a_story_that_stopped_growing_does_not_take_another_of_its_kind(hours_since_growth, folds):
+    """Facets come while a story unfolds: posts that carry its defining word
+    ("hurricane") fold into it while it grows; two days after it stopped growing,
+    another storm's posts that say "hurricane" are another story (Maria is not
+    Irma's facet), unless they talk alike."""
+    tracker = EventTracker(baseline_share=lambda terms: [0.05 if t == "hurricane" else 1e-4 for t in terms])
+    now = 3 * 86400.0
+    story = _event("ev-irma", 0.0, ["hurricane", "irma florida"],
+                   [["hurricane", "irma", "florida", "keys", "irma florida"]] * 30, "en")
+    story.emitted, story.state, story.growth_ts = True, EMERGING, now - hours_since_growth * 3600.0
+    tracker.events[story.id] = story
+    words = ["maria", "puerto", "rico", "san", "juan", "power", "grid", "dominica", "landfall", "category"]
+    posts = [["hurricane", words[i % 10], words[(i + 3) % 10], words[(i + 7) % 10]] for i in range(20)]
+    cand = _event("ev-maria", now, ["maria", "puerto"], posts, "en")
+    assert (tracker.sibling_of(cand, now) is story) is folds
+
+
+def test_a_reply_joins_the_story_of_the_post_it_answers():
+    """ "@anna unbelievable" says nothing of the story it answers, yet it is one
+    more voice of that story: replies, quotes and reposts join their parent's event."""
+    tracker, story = _tracker_with_story(0)
+    parent = PostInfo("p0", 10.0, ("earthquake", "costa", "rica"), "v0", "v0", None, "en", "earthquake", False)
+    tracker._join(story, parent, 0.0)
+    reply = PostInfo("p1", 320.0, ("@anna", "unbelievable"), "v1", "v1", None, "en", "@anna unbelievable",
+                     False, parent="p0")
+    stray = PostInfo("p2", 330.0, ("@anna", "unbelievable"), "v2", "v2", None, "en", "@anna unbelievable", False)
+    _, assigned, unmatched = tracker.update(300.0, {}, [parent, reply, stray], [reply, stray])
+    assert [(ev.id, p.id) for ev, p in assigned] == [(story.id, "p1")]
+    assert [p.id for p in unmatched] == ["p2"] and "v1" in story.voices
