@@ -107,6 +107,8 @@ class TrackerConfig:
     steady_after_seconds: float = 12 * 3600.0
     reopen_window_seconds: float = 14 * 24 * 3600.0
     update_every_buckets: int = 12
+    quiet_gap_seconds: float = 3600.0
+    quiet_gap_posts: int = 150
     remembered_posts: int = 100_000  # post id -> event, for replies to recent posts
 
 
@@ -138,6 +140,8 @@ class EventTracker:
         # reply, quote or repost belongs to the story of the post it answers
         # ("@anna unbelievable" says nothing of its own, yet is one more voice)
         self._post_event: OrderedDict[str, str] = OrderedDict()
+        self._stream_posts = 0
+        self._last_join: dict[str, int] = {}
         self._folded: OrderedDict[str, str] = OrderedDict()
 
     def __setstate__(self, state: dict) -> None:
@@ -200,7 +204,8 @@ class EventTracker:
                     found[ev.id] = ev
         return found
 
-    def best_match(self, terms, *, include_resolved: bool = False, vec=None, news=frozenset()) -> Event | None:
+    def best_match(self, terms, *, include_resolved: bool = False, vec=None, news=frozenset(),
+                   now: float | None = None) -> Event | None:
         """The event a post with these terms joins: among the events with keyword
         evidence for it (one trigger term or three attached), the one that covers
         most of its content, when that is at least ``join_similarity`` (ties go to
@@ -227,6 +232,8 @@ class EventTracker:
         v, total = vec
         best, best_key = None, None
         for ev in found.values():
+            if now is not None and self._quiet(ev, now) and not self._name(ev).intersection(terms):
+                continue
             sim = ev.profile.coverage(v, total)
             key = (sim, ev.level, ev.id)
             if sim >= self.config.join_similarity and (best_key is None or key > best_key):
@@ -240,6 +247,7 @@ class EventTracker:
     def _join(self, ev: Event, p, bucket_start: float) -> None:
         """``p`` becomes one of ``ev``'s posts."""
         p.owner = ev.id
+        self._last_join[ev.id] = self._stream_posts
         self._remember(p.id, ev.id)
         ev.add_post(p, bucket_start)
         ev.profile.add(self.vector(p)[0], bucket_start / self.config.bucket_seconds,
@@ -263,6 +271,13 @@ class EventTracker:
             eid = self._folded.get(eid)
         ev = self.events.get(eid) if eid is not None else None
         return ev if ev is not None and ev.state != RESOLVED else None
+
+    def _quiet(self, ev: Event, now: float) -> bool:
+        """The event's story has gone quiet: no post of it for ``quiet_gap_seconds``
+        while the stream carried ``quiet_gap_posts`` others."""
+        cfg = self.config
+        return (now - ev.last_post_ts >= cfg.quiet_gap_seconds
+                and self._stream_posts - self._last_join.get(ev.id, self._stream_posts) >= cfg.quiet_gap_posts)
 
     def _similarity(self, a: TermProfile, b: TermProfile) -> float:
         return a.similarity(b, self._idf(list(a.weights) + list(b.weights)))
@@ -350,6 +365,7 @@ class EventTracker:
         # content vectors only for posts that share a keyword with some event
         self._vectors([p for p in to_assign if p.owner is None and any(t in index for t in p.terms)])
         news = fresh - self.explained()  # bursting, and still no event's
+        self._stream_posts += len(to_assign)
         for p in to_assign:
             if p.owner is not None:
                 ev = self.events.get(p.owner)
@@ -360,7 +376,7 @@ class EventTracker:
                 unmatched.append(p)
                 continue
             else:
-                ev = self.best_match(p.terms, vec=p.vec, news=news)
+                ev = self.best_match(p.terms, vec=p.vec, news=news, now=p.ts)
                 if ev is None:
                     unmatched.append(p)
                     continue
@@ -624,6 +640,12 @@ class EventTracker:
         ("harvey" with "port arthur"); another story of its kind shares only its
         category ("hurricane" with "irma")."""
         return self._defining_of(ev.profile, ev.keywords)
+
+    def _name(self, ev: Event) -> set[str]:
+        """The word that names the event: the rarest of its defining terms ("irma",
+        not "hurricane")."""
+        defining = self._defining(ev)
+        return {max(defining, key=lambda t: (defining[t], t))} if defining else set()
 
     def _risen_again(self, ev: Event, posts: Sequence, bucket_end: float) -> bool:
         """A storyline of a resolved event is news again when its last hour holds

@@ -93,3 +93,30 @@ def test_a_reply_joins_the_story_of_the_post_it_answers():
     _, assigned, unmatched = tracker.update(300.0, {}, [parent, reply, stray], [reply, stray])
     assert [(ev.id, p.id) for ev, p in assigned] == [(story.id, "p1")]
     assert [p.id for p in unmatched] == ["p2"] and "v1" in story.voices
+
+
+@pytest.mark.parametrize(
+    "quiet_s, others, terms, joins",
+    [
+        (600.0, 500, ("debate", "moderator", "denver"), True),  # still talking: a post of it
+        (2 * 3600.0, 500, ("debate", "moderator", "denver"), False),  # gone quiet: a later debate
+        (2 * 3600.0, 20, ("debate", "moderator", "denver"), True),  # a sparse stream's night: not quiet
+        (2 * 3600.0, 500, ("debate", "pittsburgh", "moderator"), True),  # names it: its own post
+    ],
+)
+def test_a_story_gone_quiet_takes_no_later_story_of_its_kind(quiet_s, others, terms, joins):
+    """A debate in Pittsburgh that has had no post for hours while the stream went
+    on is over: a post about the next debate, which shares its category words, does
+    not join it, while a post that names it still does."""
+    tracker = EventTracker(baseline_share=lambda ts: [1e-3 if t == "pittsburgh" else 5e-3 for t in ts])
+    story = Event(id="ev-debate", created=0.0, keywords={"debate": TRIGGER, "pittsburgh": TRIGGER},
+                  emitted=True, state="active")
+    tracker.events[story.id] = story
+    for t in ("debate", "pittsburgh"):
+        tracker._index[t].append(story)
+    for i in range(20):
+        tracker._join(story, PostInfo(f"d{i}", 10.0 * i, ("debate", "pittsburgh", "moderator"), f"v{i}", f"v{i}",
+                                      None, "en", "debate", False), 0.0)
+    tracker._stream_posts += others
+    found = tracker.best_match(terms, now=story.last_post_ts + quiet_s)
+    assert (found is story) is joins
