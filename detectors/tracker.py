@@ -6,10 +6,12 @@ Stages, in order, once per closed bucket (``update``):
 2. a storyline whose posts repeat an existing event's defining terms joins it:
    one story, one alert (a resolved, remembered event is reopened only when its
    volume rises again).  Otherwise it becomes a *candidate* event;
-3. the bucket's posts are assigned, online and once, by content: among the
-   events with keyword evidence for a post, the one whose term profile
+3. the bucket's posts are assigned, online and once: a reply, quote or repost
+   to the event of the post it answers; others by content: among the events
+   with keyword evidence for a post, the one whose term profile
    (:mod:`detectors.profiles`) covers most of it, when it covers enough; a post
-   that says more of a new story than the event covers stays out;
+   that says more of a new story than the event covers stays out, and a story
+   gone quiet takes only posts that name it;
 4. the alert policy promotes spreading candidates to emitted events, or folds a
    candidate into the alert whose facet it is;
 5. lifecycles advance (an event that stops growing fades and resolves, even at
@@ -140,8 +142,9 @@ class EventTracker:
         # reply, quote or repost belongs to the story of the post it answers
         # ("@anna unbelievable" says nothing of its own, yet is one more voice)
         self._post_event: OrderedDict[str, str] = OrderedDict()
-        self._stream_posts = 0
-        self._last_join: dict[str, int] = {}
+        self._stream_posts = 0  # posts the tracker has been given, each once
+        self._last_join: dict[str, int] = {}  # event id -> _stream_posts at its last post
+        self._pending_ids: frozenset[str] = frozenset()  # posts given again (unmatched last bucket)
         self._folded: OrderedDict[str, str] = OrderedDict()
 
     def __setstate__(self, state: dict) -> None:
@@ -149,6 +152,9 @@ class EventTracker:
         self.__dict__.update(state)
         self.__dict__.setdefault("_post_event", OrderedDict())
         self.__dict__.setdefault("_folded", OrderedDict())
+        self.__dict__.setdefault("_stream_posts", 0)
+        self.__dict__.setdefault("_last_join", {})
+        self.__dict__.setdefault("_pending_ids", frozenset())
 
     # -- keyword index -------------------------------------------------------------
     def _add_keyword(self, ev: Event, term: str, weight: float) -> None:
@@ -164,6 +170,7 @@ class EventTracker:
                 if not holders:
                     del self._index[term]
         self.events.pop(ev.id, None)
+        self._last_join.pop(ev.id, None)
 
     # -- content ---------------------------------------------------------------------
     def _idf(self, terms) -> dict[str, float]:
@@ -211,7 +218,9 @@ class EventTracker:
         most of its content, when that is at least ``join_similarity`` (ties go to
         the livelier event).  ``news``: bursting terms no event explains; a post
         that says more of them than the event covers is left to form its own
-        storyline (another hurricane is not this one's new posts)."""
+        storyline (another hurricane is not this one's new posts).  ``now``: the
+        post's time; an event gone quiet by then (:meth:`_quiet`) takes it only
+        when it names the event (:meth:`_name`)."""
         found = self._candidates(terms, include_resolved)
         if not found:
             return None
@@ -273,10 +282,11 @@ class EventTracker:
         return ev if ev is not None and ev.state != RESOLVED else None
 
     def _quiet(self, ev: Event, now: float) -> bool:
-        """The event's story has gone quiet: no post of it for ``quiet_gap_seconds``
-        while the stream carried ``quiet_gap_posts`` others."""
+        """The event's story has gone quiet: no post of it (nor a return: a reopened
+        event has just grown) for ``quiet_gap_seconds`` while the stream carried
+        ``quiet_gap_posts`` others."""
         cfg = self.config
-        return (now - ev.last_post_ts >= cfg.quiet_gap_seconds
+        return (now - max(ev.last_post_ts, ev.growth_ts) >= cfg.quiet_gap_seconds
                 and self._stream_posts - self._last_join.get(ev.id, self._stream_posts) >= cfg.quiet_gap_posts)
 
     def _similarity(self, a: TermProfile, b: TermProfile) -> float:
@@ -365,7 +375,8 @@ class EventTracker:
         # content vectors only for posts that share a keyword with some event
         self._vectors([p for p in to_assign if p.owner is None and any(t in index for t in p.terms)])
         news = fresh - self.explained()  # bursting, and still no event's
-        self._stream_posts += len(to_assign)
+        pending = self._pending_ids
+        self._stream_posts += sum(1 for p in to_assign if p.id not in pending)
         for p in to_assign:
             if p.owner is not None:
                 ev = self.events.get(p.owner)
@@ -428,6 +439,7 @@ class EventTracker:
         # a reopened event may also have advanced in this bucket: one record each
         seen: set[tuple[str, str]] = set()
         changes = [c for c in changes if (c[0], c[1].id) not in seen and not seen.add((c[0], c[1].id))]
+        self._pending_ids = frozenset(p.id for p in unmatched)
         return changes, assigned, unmatched
 
     def _pool_candidates(self, new_posts, window, to_assign, bucket_start: float) -> None:
@@ -596,7 +608,7 @@ class EventTracker:
                 host.add_post(p, bucket_start)
                 assigned.append((host, p))
         self._folded[cand.id] = host.id
-        if len(self._folded) > 10_000:
+        if len(self._folded) > self.config.remembered_posts // 10:  # folds are far fewer than posts
             self._folded.popitem(last=False)
         self._drop(cand)
 
@@ -642,8 +654,10 @@ class EventTracker:
         return self._defining_of(ev.profile, ev.keywords)
 
     def _name(self, ev: Event) -> set[str]:
-        """The word that names the event: the rarest of its defining terms ("irma",
-        not "hurricane")."""
+        """The word that names the event: the heaviest of its defining terms (keyword
+        weight times IDF: "irma", not "hurricane").  Defining terms are single words,
+        so an event whose specific keywords are all word pairs is named by a
+        category word; one with no single-word keyword has no name."""
         defining = self._defining(ev)
         return {max(defining, key=lambda t: (defining[t], t))} if defining else set()
 

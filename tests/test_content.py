@@ -195,7 +195,9 @@ def test_reactions_that_tag_the_story_are_its_facet(tagged_share):
                   emitted=True, state="active", growth_ts=T0 + 1500.0)
     story.languages["sv"] = 100
     for k in range(100):
-        story.recent_terms.append(("orebro", "husras", "skadade") + (("#husrasorebro",) if k % 3 == 0 else ()))
+        terms = ("orebro", "husras", "skadade") + (("#husrasorebro",) if k % 3 == 0 else ())
+        story.recent_terms.append(terms)
+        story.profile.add(terms, 0.0)  # its defining terms: "orebro" and "husras", not the tag
     tracker.events[story.id] = story
     reaction = Event(id="ev-reaction", created=T0 + 1800.0, keywords={"herregud": 1.0})
     reaction.languages["sv"] = 40

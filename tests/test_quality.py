@@ -89,7 +89,7 @@ def test_newsroom_stream_regression_floor(seed):
     result = replay(posts)
     metrics = evaluate.score(truth, result.records, result.assignments, min_event_posts=50)
     assert metrics["events_eligible"] >= 100
-    # measured: seed 1 0.484 / 0.910 / 0.100 / AMI 0.877, seed 2 0.477 / 0.890 / 0.080 / 0.891
+    # measured: seed 1 0.476 / 0.909 / 0.101 / AMI 0.875, seed 2 0.477 / 0.890 / 0.080 / 0.890
     assert metrics["recall"] >= 0.45 and metrics["precision"] >= 0.87, metrics
     assert metrics["derate"] <= 0.11 and metrics["ami"] >= 0.86, metrics
     missed = Counter(m["reason"] for m in evaluate.details(truth, result.records, result.assignments,
