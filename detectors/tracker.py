@@ -109,6 +109,9 @@ class TrackerConfig:
     steady_after_seconds: float = 12 * 3600.0
     reopen_window_seconds: float = 14 * 24 * 3600.0
     update_every_buckets: int = 12
+    # A story gone quiet (no post for this long while the stream carried this many
+    # others) takes a post by content only when the post names it: the next
+    # debate of the same candidates is another story.
     quiet_gap_seconds: float = 3600.0
     quiet_gap_posts: int = 150
     remembered_posts: int = 100_000  # post id -> event, for replies to recent posts
@@ -142,10 +145,11 @@ class EventTracker:
         # reply, quote or repost belongs to the story of the post it answers
         # ("@anna unbelievable" says nothing of its own, yet is one more voice)
         self._post_event: OrderedDict[str, str] = OrderedDict()
+        self._folded: OrderedDict[str, str] = OrderedDict()
+        # for telling a story gone quiet (see _quiet)
         self._stream_posts = 0  # posts the tracker has been given, each once
         self._last_join: dict[str, int] = {}  # event id -> _stream_posts at its last post
         self._pending_ids: frozenset[str] = frozenset()  # posts given again (unmatched last bucket)
-        self._folded: OrderedDict[str, str] = OrderedDict()
 
     def __setstate__(self, state: dict) -> None:
         # a checkpoint pickled before replies followed their parents still restores
