@@ -230,10 +230,12 @@ def test_the_demo_sends_its_events_to_alertmanager(alertmanager, webhook):
     result = run_demo(seed=1, live=False, duration_s=4, metrics_port=0, alertmanager=alertmanager.url,
                       file=io.StringIO())
     # (a watchlist event can open and resolve within one of this fast demo's batches:
-    # then it is sent resolved only, and Alertmanager notifies nothing)
+    # then it is sent resolved only, and Alertmanager notifies nothing; or it fires,
+    # depending on how the batches fall: the stream's events are compared alone)
     ids = {r["id"] for r in result.records if r.get("kind") != "watchlist"}
     assert ids
-    webhook.wait_for(lambda h: {a["labels"]["event_id"] for a in h.alerts("firing")} == ids, what="the demo's events")
+    webhook.wait_for(lambda h: {a["labels"]["event_id"] for a in h.alerts("firing")
+                                if not a["labels"].get("watchlist")} == ids, what="the demo's events")
     assert result.registry.get_sample_value("flashpoint_alerts_pending") == 0
     # each alert links to its event on the wall the demo served
     assert all(a["annotations"]["event_url"] == f"{result.public_url}/events/{a['labels']['event_id']}"
