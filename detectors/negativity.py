@@ -398,7 +398,8 @@ class NegativityScorer:
         v, evidence = self.valence(text, lang, words)
         if not evidence and not self.covers(self._lang_guess(text, lang)):
             return self.unknown
-        return 1.0 / (1.0 + math.exp((v + self.offset) / self.scale))
+        # clamped: a post of a thousand "love"s must not overflow exp (1/(1+e^700) is 0 anyway)
+        return 1.0 / (1.0 + math.exp(min(700.0, max(-700.0, (v + self.offset) / self.scale))))
 
     def _lang_guess(self, text: str, lang: str | None) -> str | None:
         lang = self._norm(lang)

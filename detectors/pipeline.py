@@ -81,6 +81,16 @@ class DetectorConfig:
     warmup_min_share: float = 0.15
     dup_weight: float = 0.25  # a repost counts this much towards term volume
     identify_language: bool = True
+    # A post more than this ahead of the newest one taken is held: taken once the
+    # stream gets there, or once ``ahead_confirm_posts`` held posts agree (the stream
+    # moved on, as after a night or a month without posts), rejected if neither
+    # happens within ``ahead_patience_posts``: one post with a wrong clock cannot
+    # close buckets for every other post.
+    max_ahead_seconds: float = 3600.0
+    ahead_confirm_posts: int = 3
+    ahead_patience_posts: int = 1000
+    # post ids remembered to count a post sent twice once
+    remembered_ids: int = 100_000
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     policy: AlertPolicy = field(default_factory=AlertPolicy)
 
@@ -188,6 +198,9 @@ class Pipeline:
         self.collect_assignments = collect_assignments
         self._trigger_ts = 0.0
         self.stats = Counter()
+        self._ahead: list[tuple[Prepared, str, bool, int]] = []  # held posts, arrival count (max_ahead_seconds)
+        self._ids: OrderedDict[str, None] = OrderedDict()  # recent post ids, for duplicates
+        self.rejected: list[tuple[str, str, str]] = []  # (post id, field, reason); callers drain it
         # remote_terms only
         self._watermark = -math.inf
         self._uncovered: dict[int, list[Prepared]] = {}  # posts whose terms no shard has counted
@@ -199,6 +212,9 @@ class Pipeline:
         # a checkpoint pickled before ``_writers`` existed still restores
         self.__dict__.update(state)
         self.__dict__.setdefault("_writers", OrderedDict())
+        self.__dict__.setdefault("_ahead", [])
+        self.__dict__.setdefault("_ids", OrderedDict())
+        self.__dict__.setdefault("rejected", [])
 
     def expect_sources(self, sources: Iterable[str]) -> None:
         """Make the watermark wait for these sources too (e.g. every partition of a topic in use)."""
@@ -211,8 +227,34 @@ class Pipeline:
 
     # -- per post ----------------------------------------------------------------------
     def process(self, post: Post) -> list[dict]:
-        """Take one post; return the event records its arrival caused."""
-        return self.add(self.prepare(post))
+        """Take one post; return the event records its arrival caused.  A post
+        whose preparation fails (a bug, not a bad record: those are rejected by
+        the decoder) is rejected here, with the error, and the stream goes on."""
+        try:
+            prep = self.prepare(post)
+        except Exception as exc:  # noqa: BLE001 - one post must not stop the stream
+            self._reject(post.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}")
+            return []
+        return self.add(prep)
+
+    def _reject(self, post_id: str, field_name: str, reason: str) -> None:
+        self.stats["rejected"] += 1
+        self.rejected.append((post_id, field_name, reason))
+        del self.rejected[:-10_000]  # bounded if nobody drains it
+
+    def take_rejected(self) -> list[tuple[str, str, str]]:
+        """The posts rejected since the last call: ``(post id, field, reason)``."""
+        out, self.rejected = self.rejected, []
+        return out
+
+    def is_ahead(self, prep: Prepared) -> bool:
+        """Would ``prep`` be held (far ahead of the newest post taken)?"""
+        return prep.ts - self._max_ts > self.config.max_ahead_seconds and self._max_ts > -math.inf
+
+    def not_taken_now(self, prep: Prepared) -> bool:
+        """Would ``prep`` be rejected (an id seen before) or held (far ahead)?  The
+        assembly stage then counts its record's terms itself, not from the shards."""
+        return prep.id in self._ids or self.is_ahead(prep)
 
     def prepare(self, post: Post) -> Prepared:
         """The stateless stage: language, terms, near-duplicate signature."""
@@ -237,6 +279,65 @@ class Pipeline:
         event records that closing buckets caused.  ``close=False``: only take it
         (buckets close at the next :meth:`advance`).  ``covered`` (``remote_terms``):
         the term shards already hold this post's counts (see :meth:`accept`)."""
+        if prep.id in self._ids:
+            self.stats["duplicates"] += 1
+            self._reject(prep.id, "id", "a post with this id was already taken")
+            return []
+        self._ids[prep.id] = None
+        if len(self._ids) > self.config.remembered_ids:
+            self._ids.popitem(last=False)
+        if self.is_ahead(prep):
+            return self._hold(prep, source, covered, close)
+        return self._take(prep, source, covered, close) + self._release(close)
+
+    def _hold(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
+        """Hold a post far ahead of the stream.  When ``ahead_confirm_posts`` held
+        posts lie within ``max_ahead_seconds`` of each other, the stream has moved on
+        (after a night or a month without posts): they are taken, in arrival order."""
+        cfg = self.config
+        self.stats["held"] += 1
+        self._ahead.append((prep, source, covered, self.stats["posts"]))
+        if len(self._ahead) > 1000:  # bounded: the oldest held post has waited long enough
+            self._give_up(self._ahead.pop(0)[0])
+        times = sorted(p.ts for p, *_ in self._ahead)
+        k = cfg.ahead_confirm_posts
+        start = next((times[i] for i in range(len(times) - k + 1)
+                      if times[i + k - 1] - times[i] <= cfg.max_ahead_seconds), None)
+        if start is None:
+            return []
+        out: list[dict] = []
+        held, self._ahead = self._ahead, []
+        for p, src, cov, at in held:
+            if p.ts - start <= cfg.max_ahead_seconds:
+                out.extend(self._take(p, src, cov, close))
+            else:
+                self._ahead.append((p, src, cov, at))
+        return out + self._release(close)
+
+    def _release(self, close: bool) -> list[dict]:
+        """Take the held posts the stream has caught up with; reject those it has not
+        reached within ``ahead_patience_posts`` posts (their clocks are wrong)."""
+        if not self._ahead:
+            return []
+        cfg = self.config
+        out: list[dict] = []
+        waiting = []
+        for p, src, cov, at in self._ahead:
+            if p.ts - self._max_ts <= cfg.max_ahead_seconds:
+                out.extend(self._take(p, src, cov, close))
+            elif self.stats["posts"] - at > cfg.ahead_patience_posts:
+                self._give_up(p)
+            else:
+                waiting.append((p, src, cov, at))
+        self._ahead = waiting
+        return out
+
+    def _give_up(self, prep: Prepared) -> None:
+        self._reject(prep.id, "ts", f"{prep.ts - self._max_ts:.0f} s ahead of the stream, which did not get there "
+                                    f"within {self.config.ahead_patience_posts} posts "
+                                    f"(at most {self.config.max_ahead_seconds:.0f} s ahead are taken at once)")
+
+    def _take(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         cfg = self.config
         self.stats["posts"] += 1
         bucket = int(prep.ts // cfg.bucket_seconds)
@@ -328,8 +429,11 @@ class Pipeline:
         return out
 
     def flush(self) -> list[dict]:
-        """Close every open bucket (end of a finite stream; not with ``remote_terms``)."""
-        return self._close_until(math.inf)
+        """Close every open bucket (end of a finite stream; not with ``remote_terms``).
+        Posts still held are taken: at the end of the stream they stop nobody."""
+        held, self._ahead = self._ahead, []
+        out = [r for p, src, cov, _ in held for r in self._take(p, src, cov, False)]
+        return out + self._close_until(math.inf)
 
     def _begin(self, bucket: int, prepared: list[Prepared]) -> list[PostInfo]:
         """Near-duplicate and community updates, in the bucket's canonical order."""

@@ -701,8 +701,14 @@ class EventTracker:
 
 
 class AlertRate:
-    """Alerts per second a stream produces, counted from its first bucket, with a
+    """Alerts per second a stream produces, over the time it has carried posts
+    (a gap counts for at most ``max_gap`` seconds: a post dated years before the
+    rest, or a month without posts, does not make alerts look rare), with a
     prior of ``prior_per_day`` alerts over one extra day (no history yet)."""
+
+    max_gap = 86400.0
+    span = 0.0
+    last: float | None = None  # class defaults: a tracker pickled before they existed
 
     def __init__(self, prior_per_day: float = 1.0):
         self.prior_per_day = prior_per_day
@@ -710,14 +716,18 @@ class AlertRate:
         self.since: float | None = None
 
     def start(self, ts: float) -> None:
+        """A bucket starting at ``ts`` is closing."""
         if self.since is None:
             self.since = ts
+        last = self.since if self.last is None else self.last
+        self.span += min(max(0.0, ts - last), self.max_gap)
+        self.last = ts
 
     def record(self) -> None:
         self.alerts += 1
 
     def per_second(self, now: float) -> float:
-        span = max(0.0, now - self.since) if self.since is not None else 0.0
+        span = self.span + (min(max(0.0, now - self.last), self.max_gap) if self.last is not None else 0.0)
         return (self.alerts + self.prior_per_day) / (span + 86400.0)
 
 

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Mapping
 import httpx
 
 from streams.metrics import AlertSinkMetrics, SEVERITIES
+from streams.settings import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ class AlertSink:
                     self.metrics.failures.labels(reason).inc()
                     self._wait = min(self.retry_max_s, max(0.5, self._wait * 2))
                     self._next_attempt = now + self._wait
-                    log.warning("Alertmanager at %s: %s; retrying in %.1f s", self.url, reason, self._wait)
+                    log.warning("Alertmanager at %s: %s; retrying in %.1f s", masked_url(self.url), reason, self._wait)
                     self._gauges()
                     return False
                 done = self.clock()

@@ -196,6 +196,10 @@ class Assembler(CheckpointedStage):
         done = self.applied.get(source, (-1, -1))
         # whole: nothing in it was applied before, so the shards' partial counts for it hold
         whole = all((o, i) > done for o, i, _ in rows)
+        # ... and none of it is a post sent twice or far ahead of the stream, which the
+        # pipeline turns down or holds (the shards would count its terms all the same)
+        whole = whole and not any(pipe.not_taken_now(prep) for _, _, prep in rows) \
+            and len({prep.id for _, _, prep in rows}) == len(rows)
         records: list[dict] = []
         applied = 0
         for src_offset, index, prep in rows:

@@ -12,12 +12,13 @@ import gzip
 import json
 import os
 import sys
+from collections import OrderedDict
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from streams.settings import Settings
+from streams.settings import Settings, masked_url
 
 
 class CliError(Exception):
@@ -91,26 +92,76 @@ def _watchlists(path: str | None):
         raise CliError(str(exc)) from None
 
 
+class _Rejects:
+    """The reader's rejects and the pipeline's (a post id seen before, a clock
+    far ahead of the stream), counted together, each with its file and line."""
+
+    def __init__(self, path: str, errors: IO[str] | None):
+        from streams.sources import RejectCounter
+
+        self.path = "<stdin>" if path == "-" else path
+        self.counter = RejectCounter(errors=errors)
+        self.lines: OrderedDict[str, int] = OrderedDict()  # recent post id -> line
+        self.valid = 0
+
+    def numbered(self, numbered: Iterator) -> Iterator:
+        for number, post in numbered:
+            self.valid += 1
+            self.lines[post.id] = number
+            if len(self.lines) > 10_000:  # held posts are a few posts back at most
+                self.lines.popitem(last=False)
+            yield post
+
+    def from_pipeline(self, post_id: str, field_name: str, reason: str) -> None:
+        from streams.sources import Rejected
+
+        self.valid -= 1
+        self.counter(Rejected(self.path, self.lines.get(post_id, 0), field_name, f"post {post_id!r}: {reason}", ""))
+
+    def verdict(self, max_share: float) -> tuple[int, str | None]:
+        """(exit code, last line) once the file is read."""
+        self.counter.report()
+        total = self.valid + self.counter.total
+        if total == 0:
+            return 1, f"{self.path}: no records"
+        if self.valid <= 0:
+            return 1, f"{self.path}: no valid post among {total:,} records (see the rejects above)"
+        share = self.counter.total / total
+        if share > max_share:
+            return 1, (f"{self.path}: {share:.0%} of the records were rejected, more than "
+                       f"--max-reject-share {max_share:g}")
+        return 0, None
+
+
+def _reader(args: argparse.Namespace, stack: ExitStack) -> _Rejects:
+    errors = _open_out(stack, args.errors) if args.errors else None
+    return _Rejects(args.file, errors)
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from streams.replay import replay
-    from streams.sources import RejectCounter, read_posts
+    from streams.sources import read_numbered
 
     _check_input(args.file)
-    rejects = RejectCounter()
+    settings = Settings()
     with ExitStack() as stack:
         out = _open_out(stack, args.out)
         asg_out = _open_out(stack, args.assignments) if args.assignments else None
-        posts = _reading(args.file, read_posts(args.file, on_reject=rejects))
-        result = replay(posts, Settings().detector_config(), on_record=lambda rec: _jsonl(out, [rec]),
-                        watchlists=_watchlists(args.watchlists))
+        rejects = _reader(args, stack)
+        numbered = read_numbered(args.file, on_reject=rejects.counter, policy=settings.time_policy())
+        posts = _reading(args.file, rejects.numbered(numbered))
+        result = replay(posts, settings.detector_config(), on_record=lambda rec: _jsonl(out, [rec]),
+                        watchlists=_watchlists(args.watchlists), on_reject=rejects.from_pipeline)
         if asg_out is not None:
             _jsonl(asg_out, result.assignments)
-    rejects.report()
+        code, last = rejects.verdict(args.max_reject_share)
     n = result.stats.get("posts", 0)
     print(f"replay: {n} posts, {len(result.records)} event records, "
-          f"{len({r['id'] for r in result.records})} events, {rejects.total} rejected, "
+          f"{len({r['id'] for r in result.records})} events, {rejects.counter.total} rejected, "
           f"{result.elapsed_s:.2f} s", file=sys.stderr)
-    return 1 if args.strict and rejects.total else 0
+    if last:
+        print(f"replay: {last}", file=sys.stderr)
+    return code or (1 if args.strict and rejects.counter.total else 0)
 
 
 # -- eval ----------------------------------------------------------------------------------
@@ -119,27 +170,33 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from streams.evaluate import METRIC_KEYS, details, format_table, missed_summary, plot_timeline, score
     from streams.replay import replay
-    from streams.sources import RejectCounter, read_labeled
+    from streams.sources import read_labeled
 
     _check_input(args.file)
     plot = args.plot or (str(Path(args.json).with_suffix(".png")) if args.json else None)
     for path in (args.json, plot, args.records, args.assignments):
         if path and not Path(path).parent.is_dir():
             raise CliError(f"{path}: directory {str(Path(path).parent)!r} does not exist")
-    rejects = RejectCounter()
+    settings = Settings()
+    stack = ExitStack()
+    rejects = _reader(args, stack)
     truth: list[tuple[str, float, str | None]] = []
     labels_only = 0  # posts with a 'label' but no 'event': scoring reads 'event' only
 
     def posts():
         nonlocal labels_only
         # Ground truth is kept here, beside the stream; the pipeline sees Post objects only.
-        for lp in read_labeled(args.file, on_reject=rejects):
+        for lp in read_labeled(args.file, on_reject=rejects.counter, policy=settings.time_policy()):
+            rejects.valid += 1
             truth.append((lp.post.id, lp.post.ts, lp.event))
             labels_only += lp.event is None and lp.label is not None
             yield lp.post
 
-    result = replay(_reading(args.file, posts()), Settings().detector_config())
-    rejects.report()
+    with stack:
+        result = replay(_reading(args.file, posts()), settings.detector_config(), on_reject=rejects.from_pipeline)
+        code, last = rejects.verdict(args.max_reject_share)
+    if code:
+        raise CliError(last)
     kw = {"min_event_posts": args.min_event_posts}
     metrics = score(truth, result.records, result.assignments, elapsed_s=result.elapsed_s, **kw)
     info = details(truth, result.records, result.assignments, **kw)
@@ -396,7 +453,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     registry = CollectorRegistry()
     metrics = AlertSinkMetrics(registry)
     port = serve(registry, settings.metrics_host, settings.alerts_metrics_port)
-    print(f"metrics: http://{settings.metrics_host}:{port}/metrics; alerts to {settings.alertmanager_url}",
+    print(f"metrics: http://{settings.metrics_host}:{port}/metrics; alerts to {masked_url(settings.alertmanager_url)}",
           file=sys.stderr)
     from streams.wall.store import EventStore
 
@@ -459,9 +516,21 @@ def cmd_wall(args: argparse.Namespace) -> int:
             print(f"{path}: {load_jsonl(store, path)} event records", file=sys.stderr)
         except ValueError as exc:
             raise CliError(f"{path}: not an event log (JSON lines): {exc}") from None
-    run_wall(store, settings.web_bind, port, watchlists=describe, token=settings.wall_token,
-             print=lambda text: print(text, file=sys.stderr))
+    run_wall(store, settings.web_bind, port, watchlists=describe, token=settings.secret("wall_token"),
+             print=lambda text: print(text, file=sys.stderr), allowed_hosts=settings.wall_hosts(settings.web_bind))
     return 0
+
+
+def _share(text: str) -> float:
+    return _checked(text, float, "share", lambda v: 0.0 <= v <= 1.0, "between 0 and 1")
+
+
+def _reject_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--errors", metavar="FILE",
+                   help="write every rejected record here, one JSON line each: file, line, field, reason")
+    p.add_argument("--max-reject-share", type=_share, default=0.5, metavar="SHARE",
+                   help="exit 1 when more than this share of the records was rejected (default 0.5); "
+                        "a file with no valid post always exits 1")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -478,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignments", metavar="OUT.jsonl",
                    help="one line per emitted event: {alert, t, posts}")
     p.add_argument("--strict", action="store_true", help="exit 1 if any record was rejected")
+    _reject_options(p)
     p.add_argument("--watchlists", metavar="YAML", default=None,
                    help="PR teams' watchlists to track too (default FLASHPOINT_WATCHLISTS)")
     p.set_defaults(func=cmd_replay)
@@ -494,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="write the timeline plot here")
     p.add_argument("--records", metavar="OUT", help="also write the event records (JSON lines)")
     p.add_argument("--assignments", metavar="OUT", help="also write the assignments (JSON lines)")
+    _reject_options(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("synth", help="write a synthetic labeled stream")

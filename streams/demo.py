@@ -229,8 +229,9 @@ def run_demo(
         from streams.wall.web import create_wall_app
 
         bound, stop_wall = serve_in_thread(
-            lambda: create_wall_app(store, watchlists=watched.describe, token=settings.wall_token,
-                                    on_action=lambda action: sink.act(action) if sink is not None else None),
+            lambda: create_wall_app(store, watchlists=watched.describe, token=settings.secret("wall_token"),
+                                    on_action=lambda action: sink.act(action) if sink is not None else None,
+                                    allowed_hosts=settings.wall_hosts(settings.metrics_host)),
             settings.metrics_host, wall_port)
         public_url = f"http://{settings.metrics_host}:{bound}"
         print(f"newsroom wall: {public_url}/ (watchlists: "

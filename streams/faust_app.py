@@ -49,7 +49,7 @@ from streams.term_shard import forward_records, split_request
 from streams.transport import transport_with_fetch_wait
 from streams.wall.service import start_wall
 from streams.watchlist_file import WatchlistFile
-from streams.wire import decode_batch, decode_single, encode_close, encode_prepared
+from streams.wire import DeadLetter, decode_batch, decode_single, encode_close, encode_prepared
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def credentials(settings: Settings):
     if proto in ("SSL", "SASL_SSL"):
         context = ssl.create_default_context(cafile=settings.ssl_cafile)
     if proto.startswith("SASL"):
-        return faust.SASLCredentials(username=settings.sasl_username, password=settings.sasl_password,
+        return faust.SASLCredentials(username=settings.sasl_username, password=settings.secret("sasl_password"),
                                      mechanism=settings.sasl_mechanism, ssl_context=context)
     if proto == "SSL":
         return faust.SSLCredentials(context)
@@ -177,9 +177,18 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         for event in batch:
             msg = event.message
             source = f"{msg.topic}:{msg.partition}"
-            good, dead = decode(msg.value)
+            try:
+                good, dead = decode(msg.value)
+            except Exception as exc:  # noqa: BLE001 - a decoder bug must not stop the partition
+                good, dead = [], [DeadLetter(0, "<record>", f"could not be decoded: {type(exc).__name__}",
+                                             bytes(msg.value or b""))]
             for index, post in good:
-                prep = preparer.prepare(post)
+                try:
+                    prep = preparer.prepare(post)
+                except Exception as exc:  # noqa: BLE001 - one post must not stop the others
+                    dead.append(DeadLetter(index, "<post>", f"could not be processed: {type(exc).__name__}: "
+                                                            f"{str(exc)[:200]}", bytes(msg.value or b"")))
+                    continue
                 by_source.setdefault(source, []).append((msg.offset, index, prep))
                 seen.append((post, prep.lang))
             for letter in dead:
@@ -206,8 +215,10 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         progress["last_ingest"] = time.time()
         progress["ingested"] += sum(len(rows) for rows in by_source.values())
 
+    policy = settings.time_policy()
+
     def single(value: bytes):
-        post, letter = decode_single(value)
+        post, letter = decode_single(value, policy)
         return ([(0, post)] if post is not None else []), ([letter] if letter is not None else [])
 
     if role in ("all", "ingest"):
@@ -220,7 +231,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         async def ingest_batch(stream):
             async for batch in stream.take_events(max(1, settings.ingest_batch // 100),
                                                   within=settings.ingest_within_s):
-                await forward(batch, decode_batch)
+                await forward(batch, lambda value: decode_batch(value, policy))
 
     async def emit(records: list[dict]) -> None:
         pending = [await events.send(key=r["id"].encode(), value=json.dumps(r, ensure_ascii=False).encode(),

@@ -29,7 +29,7 @@ def client_config(settings: Settings) -> dict:
            "security_protocol": settings.security_protocol}
     if settings.security_protocol.startswith("SASL"):
         cfg.update(sasl_mechanism=settings.sasl_mechanism, sasl_plain_username=settings.sasl_username,
-                   sasl_plain_password=settings.sasl_password)
+                   sasl_plain_password=settings.secret("sasl_password"))
     if settings.ssl_cafile:
         cfg["ssl_cafile"] = settings.ssl_cafile
     return cfg

@@ -392,11 +392,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _check_host(host: str) -> None:
-    try:
-        unspecified = ipaddress.ip_address(host).is_unspecified
-    except ValueError:
-        unspecified = host.strip() == ""
-    if unspecified:
+    from streams.wall.serve import is_wildcard
+
+    if is_wildcard(host):
         raise ValueError(f"refusing to serve metrics on the wildcard address {host!r}; "
                          "give a specific address such as 127.0.0.1")
 

@@ -25,9 +25,12 @@ def replay(
     *,
     on_record: Callable[[dict], None] | None = None,
     watchlists=None,
+    on_reject: Callable[[str, str, str], None] | None = None,
 ) -> ReplayResult:
     """Run ``posts`` (in arrival order) through a fresh pipeline; collect its output.
-    ``watchlists`` (a :class:`detectors.watchlists.WatchlistSet`): also track them."""
+    ``watchlists`` (a :class:`detectors.watchlists.WatchlistSet`): also track them.
+    ``on_reject(post id, field, reason)``: a post the pipeline turned down (its id
+    seen before, its time far ahead of the stream's)."""
     negativity = None
     if watchlists is not None:
         from detectors.negativity import NegativityScorer
@@ -41,14 +44,23 @@ def replay(
             result.records.append(rec)
             if on_record:
                 on_record(rec)
+        if pipe.rejected:
+            _rejected(pipe, on_reject)
     for rec in pipe.flush():
         result.records.append(rec)
         if on_record:
             on_record(rec)
+    _rejected(pipe, on_reject)
     result.elapsed_s = time.perf_counter() - started
     result.assignments = pipe.assignments()
     result.stats = dict(pipe.stats)
     return result
+
+
+def _rejected(pipe: Pipeline, on_reject) -> None:
+    for post_id, field_name, reason in pipe.take_rejected():
+        if on_reject is not None:
+            on_reject(post_id, field_name, reason)
 
 
 def write_jsonl(rows: Iterable[dict], out: IO[str]) -> None:

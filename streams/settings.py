@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from pydantic import Field
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detectors.pipeline import DetectorConfig
+from detectors.post import TimePolicy, parse_ts
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,22 @@ class Settings(BaseSettings):
         gt=0,
         description="FLASHPOINT_BUCKET_SECONDS: width of an event-time bucket, in seconds.",
     )
+    ts_earliest: str = Field(
+        "2006-01-01T00:00:00Z",
+        description="FLASHPOINT_TS_EARLIEST: posts dated before this (ISO-8601) are rejected: a ts of 0 or "
+        "1900 is a missing clock, not a post.")
+    ts_max_future_s: float = Field(
+        600.0, ge=0,
+        description="FLASHPOINT_TS_MAX_FUTURE_S: posts dated more than this many seconds ahead of this "
+        "machine's clock are rejected (a client's clock, or a typo).")
+    ts_max_ahead_s: float = Field(
+        3600.0, gt=0,
+        description="FLASHPOINT_TS_MAX_AHEAD_S: a post more than this many seconds ahead of the newest post "
+        "taken is held until the next posts confirm the stream moved on (FLASHPOINT_TS_AHEAD_CONFIRM of them "
+        "in a row), else rejected: one wrong clock cannot close the buckets of every other post.")
+    ts_ahead_confirm: int = Field(
+        3, ge=1, le=100,
+        description="FLASHPOINT_TS_AHEAD_CONFIRM: posts in a row, that far ahead, that move the stream's clock.")
     identify_language: bool = Field(
         True,
         description="FLASHPOINT_IDENTIFY_LANGUAGE: identify the language of posts that "
@@ -67,7 +86,8 @@ class Settings(BaseSettings):
         description="FLASHPOINT_SASL_MECHANISM: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL only).",
     )
     sasl_username: str | None = Field(None, description="FLASHPOINT_SASL_USERNAME: SASL user.")
-    sasl_password: str | None = Field(None, description="FLASHPOINT_SASL_PASSWORD: SASL password.")
+    sasl_password: SecretStr | None = Field(
+        None, description="FLASHPOINT_SASL_PASSWORD: SASL password (never printed: shown as '**********').")
     ssl_cafile: str | None = Field(
         None, description="FLASHPOINT_SSL_CAFILE: CA bundle that signs the brokers' certificates (SSL).")
     topic_posts: str = Field("posts", description="FLASHPOINT_TOPIC_POSTS: one JSON post per record.")
@@ -172,12 +192,43 @@ class Settings(BaseSettings):
         6080, ge=0, le=65535,
         description="FLASHPOINT_WALL_PORT: port of the newsroom wall a worker serves (on FLASHPOINT_WEB_BIND); "
         "0: no wall.")
-    wall_token: str | None = Field(
+    wall_token: SecretStr | None = Field(
         None, description="FLASHPOINT_WALL_TOKEN: if set, the wall's API and actions need "
-        "'Authorization: Bearer <token>'.")
+        "'Authorization: Bearer <token>' (never printed).")
+    wall_allowed_hosts: str = Field(
+        "", description="FLASHPOINT_WALL_ALLOWED_HOSTS: comma-separated Host names the wall answers to, "
+        "besides 127.0.0.1, localhost, [::1] and the address it is bound to (a request for any other "
+        "name gets 421: a web page cannot reach the wall by pointing its own name at it, DNS rebinding); "
+        "'*': any name.")
     topic_actions: str = Field(
         "events.actions", description="FLASHPOINT_TOPIC_ACTIONS: acknowledge/mute/false-alarm actions taken on the "
         "wall (compacted, keyed by event id); the alert sink and every wall follow it.")
+
+    @field_validator("ts_earliest")
+    @classmethod
+    def _an_instant(cls, value: str) -> str:
+        parse_ts(value, TimePolicy(earliest=0.0, clock=None))  # PostError is a ValueError: a clear message
+        return value
+
+    def __repr_args__(self):
+        # URLs may carry user:password@ (Alertmanager behind basic auth): shown masked
+        for name, value in super().__repr_args__():
+            yield name, masked_url(value) if name.endswith("_url") and isinstance(value, str) else value
+
+    def wall_hosts(self, bound: str) -> tuple[str, ...] | None:
+        """The Host names a wall bound to ``bound`` answers to (None: any)."""
+        extra = [h.strip().lower() for h in self.wall_allowed_hosts.split(",") if h.strip()]
+        if "*" in extra:
+            return None
+        from streams.wall.web import LOCAL_HOSTS
+
+        shown = f"[{bound.strip('[]')}]" if ":" in bound else bound
+        return (*LOCAL_HOSTS, shown.lower(), *extra)
+
+    def secret(self, name: str) -> str | None:
+        """The plain value of a secret setting (``sasl_password``, ``wall_token``), for the one place that uses it."""
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
 
     def detector_config(self) -> DetectorConfig:
         """The pipeline's :class:`DetectorConfig` with these settings applied."""
@@ -185,4 +236,30 @@ class Settings(BaseSettings):
             DetectorConfig(),
             bucket_seconds=self.bucket_seconds,
             identify_language=self.identify_language,
+            max_ahead_seconds=self.ts_max_ahead_s,
+            ahead_confirm_posts=self.ts_ahead_confirm,
         )
+
+    def time_policy(self) -> TimePolicy:
+        """Which event times every reader accepts (see :class:`detectors.post.TimePolicy`)."""
+        return TimePolicy(earliest=parse_ts(self.ts_earliest, TimePolicy(earliest=0.0, clock=None)),
+                          max_future_seconds=self.ts_max_future_s)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with the password of any ``user:password@`` replaced by ``***``, for logs.
+
+    >>> masked_url("http://alert:hunter2@127.0.0.1:9093/x")
+    'http://alert:***@127.0.0.1:9093/x'
+    >>> masked_url("http://127.0.0.1:9093")
+    'http://127.0.0.1:9093'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<an unparsable URL>"
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}" if parts.password is not None else f"***@{host}"))

@@ -19,9 +19,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from detectors.post import Post, PostError, parse_post
+from detectors.post import MAX_TEXT_CHARS, Post, PostError, TimePolicy, parse_post
 
 STDIN = "-"
+#: A record (line) longer than this is rejected before it is parsed.
+MAX_RECORD_CHARS = 1_000_000
+_REQUIRED = ("id", "ts", "text")
 
 OnReject = Callable[["Rejected"], None] | None
 
@@ -116,10 +119,14 @@ def _json_records(path: str, lines: Iterator[_Line]) -> Iterator[tuple[int, str,
         if line.error:
             yield line.number, raw, Rejected(path, line.number, "<json>", line.error, raw)
             continue
+        if len(raw) > MAX_RECORD_CHARS:
+            reason = f"record of {len(raw):,} characters (at most {MAX_RECORD_CHARS:,})"
+            yield line.number, raw[:1000], Rejected(path, line.number, "<json>", reason, raw[:1000])
+            continue
         try:
             record = json.loads(raw, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            yield line.number, raw, Rejected(path, line.number, "<json>", f"bad JSON: {exc}", raw)
+            yield line.number, raw, Rejected(path, line.number, "<json>", f"bad JSON: {str(exc)[:200]}", raw)
             continue
         if not isinstance(record, dict):
             reason = f"expected a JSON object, got {type(record).__name__}"
@@ -137,6 +144,7 @@ def _csv_records(path: str, lines: Iterator[_Line]) -> Iterator[tuple[int, str, 
 
     reader = csv.reader(feed())
     header: list[str] | None = None
+    missing: list[str] = []
     while True:
         consumed.clear()
         try:
@@ -153,12 +161,19 @@ def _csv_records(path: str, lines: Iterator[_Line]) -> Iterator[tuple[int, str, 
         if not raw.strip():
             continue
         if header is None:
-            header = [name.strip() for name in row]
+            # column names match the schema whatever their case: ID,TS,Text works
+            header = [name.strip().lower() for name in row]
+            missing = [name for name in _REQUIRED if name not in header]
             continue
         if not error and len(row) > len(header):
             error = f"row has {len(row)} cells, header has {len(header)}"
         if error:
             yield start, raw, Rejected(path, start, "<csv>", error, raw)
+            continue
+        if missing:
+            reason = (f"missing required field: the header has no {missing[0]!r} column "
+                      f"(it has {', '.join(repr(n) for n in header)}; needed: id, ts, text)")
+            yield start, raw, Rejected(path, start, missing[0], reason, raw)
             continue
         # Empty cells mean missing, so CSV and JSON agree on optional fields.
         yield start, raw, {name: cell for name, cell in zip(header, row) if cell != ""}
@@ -188,27 +203,39 @@ def iter_records(path: str) -> Iterator[tuple[int, dict | Rejected]]:
     return ((number, record) for number, _raw, record in records)
 
 
-def _parsed(path: str, on_reject: OnReject) -> Iterator[tuple[dict, Post]]:
+def _parsed(path: str, on_reject: OnReject, policy: TimePolicy | None) -> Iterator[tuple[int, dict, Post]]:
     """Valid (record, Post) pairs; everything else goes to on_reject."""
-    return _parse_each(path, _records(path), on_reject)  # file type checked now
+    return _parse_each(path, _records(path), on_reject, policy)  # file type checked now
 
 
 def _parse_each(path: str, records: Iterator[tuple[int, str, dict | Rejected]],
-                on_reject: OnReject) -> Iterator[tuple[dict, Post]]:
+                on_reject: OnReject, policy: TimePolicy | None = None) -> Iterator[tuple[int, dict, Post]]:
+    noted = getattr(on_reject, "note_cut", None)
     for number, raw, record in records:
         if isinstance(record, dict):
             try:
-                yield record, parse_post(record)
-                continue
+                post = parse_post(record, policy)
             except PostError as exc:
                 record = Rejected(_display(path), number, exc.field, exc.reason, raw)
+            else:
+                if noted is not None and len(record.get("text", "")) > MAX_TEXT_CHARS:
+                    noted()
+                yield number, record, post
+                continue
         if on_reject is not None:
             on_reject(record)
 
 
-def read_posts(path: str, *, on_reject: OnReject = None) -> Iterator[Post]:
-    """Yield valid posts (schema fields only); bad records go to ``on_reject``."""
-    return (post for _record, post in _parsed(path, on_reject))
+def read_posts(path: str, *, on_reject: OnReject = None, policy: TimePolicy | None = None) -> Iterator[Post]:
+    """Yield valid posts (schema fields only); bad records go to ``on_reject``;
+    event times are checked by ``policy`` (default: :data:`detectors.post.DEFAULT_TIME_POLICY`)."""
+    return (post for _number, _record, post in _parsed(path, on_reject, policy))
+
+
+def read_numbered(path: str, *, on_reject: OnReject = None,
+                  policy: TimePolicy | None = None) -> Iterator[tuple[int, Post]]:
+    """:func:`read_posts` with each post's line number (for a later rejection)."""
+    return ((number, post) for number, _record, post in _parsed(path, on_reject, policy))
 
 
 def raw_lines(path: str) -> list[bytes]:
@@ -219,47 +246,63 @@ def raw_lines(path: str) -> list[bytes]:
         return list(stream)
 
 
-def parse_lines(path: str, lines: Iterable[bytes | str], *, on_reject: OnReject = None) -> Iterator[Post]:
+def parse_lines(path: str, lines: Iterable[bytes | str], *, on_reject: OnReject = None,
+                policy: TimePolicy | None = None) -> Iterator[Post]:
     """:func:`read_posts` over ``lines`` already read from ``path`` (whose name
     picks the format, as for reading): the same decoding, rejects and Posts."""
     kind, _gzipped = _format(path)
-    return (post for _record, post in _parse_each(path, _decode_records(path, kind, lines), on_reject))
+    return (post for _n, _record, post in _parse_each(path, _decode_records(path, kind, lines), on_reject, policy))
 
 
 def _truth(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def read_labeled(path: str, *, on_reject: OnReject = None) -> Iterator[LabeledPost]:
+def read_labeled(path: str, *, on_reject: OnReject = None, policy: TimePolicy | None = None) -> Iterator[LabeledPost]:
     """Like :func:`read_posts`, with the ground-truth ``event``/``label`` alongside."""
     return (LabeledPost(post, _truth(record.get("event")), _truth(record.get("label")))
-            for record, post in _parsed(path, on_reject))
+            for _number, record, post in _parsed(path, on_reject, policy))
 
 
 @dataclass
 class RejectCounter:
-    """An ``on_reject`` callback that counts rejects by field and keeps the first few."""
+    """An ``on_reject`` callback that counts rejects by field, keeps the first
+    few, writes every one to ``errors`` (a text file: one JSON line each, with
+    file, line, field and reason) if given, and counts texts cut to
+    :data:`~detectors.post.MAX_TEXT_CHARS`."""
 
     keep: int = 20
     total: int = 0
     by_field: dict[str, int] = field(default_factory=dict)
     examples: list[Rejected] = field(default_factory=list)
+    errors: IO[str] | None = None
+    cut: int = 0
 
     def __call__(self, rejected: Rejected) -> None:
         self.total += 1
         self.by_field[rejected.field] = self.by_field.get(rejected.field, 0) + 1
         if len(self.examples) < self.keep:
             self.examples.append(rejected)
+        if self.errors is not None:
+            self.errors.write(json.dumps({"file": rejected.path, "line": rejected.line, "field": rejected.field,
+                                          "reason": rejected.reason}, ensure_ascii=False) + "\n")
+
+    def note_cut(self) -> None:
+        self.cut += 1
 
     def report(self, stream: IO[str] | None = None) -> None:
-        """Print the kept examples and a one-line summary; silent when nothing was rejected."""
+        """Print the kept examples and a one-line summary; silent when nothing was rejected or cut."""
+        stream = sys.stderr if stream is None else stream  # resolved late so tests can capture it
+        if self.cut:
+            noun = "text was" if self.cut == 1 else "texts were"
+            print(f"{self.cut} {noun} cut to {MAX_TEXT_CHARS:,} characters", file=stream)
         if not self.total:
             return
-        stream = sys.stderr if stream is None else stream  # resolved late so tests can capture it
         for rejected in self.examples:
             print(rejected, file=stream)
         if self.total > len(self.examples):
-            print(f"... and {self.total - len(self.examples)} more", file=stream)
+            more = "(all of them in the --errors file)" if self.errors is not None else "(--errors FILE lists every one)"
+            print(f"... and {self.total - len(self.examples)} more {more}", file=stream)
         counts = ", ".join(f"{name}: {n}" for name, n in sorted(self.by_field.items()))
         noun = "record" if self.total == 1 else "records"
         print(f"{self.total} {noun} rejected ({counts})", file=stream)

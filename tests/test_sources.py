@@ -90,7 +90,7 @@ def test_read_labeled_keeps_truth_apart(tmp_path, name):
 
 def test_truth_is_converted_to_text(tmp_path):
     path = tmp_path / "p.jsonl"
-    write_jsonl(path, [{"id": 1, "ts": 0, "text": "x", "event": 42, "label": ""}])
+    write_jsonl(path, [{"id": 1, "ts": 1366051800, "text": "x", "event": 42, "label": ""}])
     [lp] = read_labeled(str(path))
     assert (lp.event, lp.label) == ("42", None)
 
@@ -106,14 +106,14 @@ def test_stdin(monkeypatch):
 
 
 def test_stdin_rejects_use_stdin_name(monkeypatch):
-    fake_stdin(monkeypatch, b'{"id": 1, "ts": 0, "text": "ok"}\nnot json\n')
+    fake_stdin(monkeypatch, b'{"id": 1, "ts": 1366051800, "text": "ok"}\nnot json\n')
     rejects = []
     assert [p.id for p in read_posts("-", on_reject=rejects.append)] == ["1"]
     assert [(r.path, r.line, r.field) for r in rejects] == [("<stdin>", 2, "<json>")]
 
 
 def test_stdin_without_buffer(monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.StringIO('{"id": 1, "ts": 0, "text": "ok"}\n'))
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"id": 1, "ts": 1366051800, "text": "ok"}\n'))
     assert [p.id for p in read_posts("-")] == ["1"]
 
 
@@ -124,10 +124,10 @@ MALFORMED = [
     json.dumps({"id": 11, "text": "no time"}),               # 4 missing ts
     json.dumps({"id": 12, "ts": "yesterday", "text": "x"}),  # 5 bad ts
     json.dumps(GOOD[1]),                                     # 6 good
-    json.dumps({"id": 13, "ts": 0, "text": 5}),              # 7 text not a string
+    json.dumps({"id": 13, "ts": 1366051800, "text": 5}),              # 7 text not a string
     "[1, 2, 3]",                                             # 8 not an object
     "   ",                                                   # 9 blank: skipped silently
-    json.dumps({"id": 14, "ts": 0, "text": "x", "followers": -3}),  # 10 negative followers
+    json.dumps({"id": 14, "ts": 1366051800, "text": "x", "followers": -3}),  # 10 negative followers
     '{"id": 15, "ts": NaN, "text": "x"}',                    # 11 NaN is not JSON
     json.dumps(GOOD[2]),                                     # 12 good
 ]
@@ -154,17 +154,17 @@ def test_rejects_without_callback_are_skipped(tmp_path):
 
 def test_invalid_utf8_is_rejected_not_fatal(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_bytes(b'{"id": 1, "ts": 0, "text": "caf\xe9"}\r\n{"id": 2, "ts": 0, "text": "ok"}\r\n')
+    path.write_bytes(b'{"id": 1, "ts": 1366051800, "text": "caf\xe9"}\r\n{"id": 2, "ts": 1366051800, "text": "ok"}\r\n')
     rejects = []
     assert [p.id for p in read_posts(str(path), on_reject=rejects.append)] == ["2"]
     [r] = rejects
     assert (r.line, r.field) == (1, "<json>") and "UTF-8" in r.reason
-    assert r.raw == '{"id": 1, "ts": 0, "text": "caf\\xe9"}'
+    assert r.raw == '{"id": 1, "ts": 1366051800, "text": "caf\\xe9"}'
 
 
 def test_byte_order_mark_is_tolerated(tmp_path):
     path = tmp_path / "bom.jsonl"
-    path.write_bytes(b'\xef\xbb\xbf{"id": 1, "ts": 0, "text": "ok"}\n')
+    path.write_bytes(b'\xef\xbb\xbf{"id": 1, "ts": 1366051800, "text": "ok"}\n')
     assert [p.id for p in read_posts(str(path))] == ["1"]
 
 
@@ -181,24 +181,24 @@ def test_csv_line_numbers_follow_multiline_rows(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
         "id,ts,text,followers\n"        # 1 header
-        '1,0,"two\nlines",5\n'          # 2-3 good, text spans two lines
+        '1,1366051800,"two\nlines",5\n'  # 2-3 good, text spans two lines
         "\n"                            # 4 blank
         "2,,no time,\n"                 # 5 missing ts (empty cell = missing)
-        '3,0,"quoted, comma",-1\n'      # 6 negative followers
-        "4,0,too,many,cells\n"          # 7 more cells than header
-        "5,0,fine\n",                   # 8 good, short row: followers missing
+        '3,1366051800,"quoted, comma",-1\n'  # 6 negative followers
+        "4,1366051800,too,many,cells\n"     # 7 more cells than header
+        "5,1366051800,fine\n",              # 8 good, short row: followers missing
         encoding="utf-8")
     rejects = []
     posts = list(read_posts(str(path), on_reject=rejects.append))
-    assert posts == [Post(id="1", ts=0.0, text="two\nlines", followers=5),
-                     Post(id="5", ts=0.0, text="fine")]
+    assert posts == [Post(id="1", ts=1366051800.0, text="two\nlines", followers=5),
+                     Post(id="5", ts=1366051800.0, text="fine")]
     assert [(r.line, r.field) for r in rejects] == [(5, "ts"), (6, "followers"), (7, "<csv>")]
-    assert rejects[1].raw == '3,0,"quoted, comma",-1'
+    assert rejects[1].raw == '3,1366051800,"quoted, comma",-1'
 
 
 def test_csv_invalid_utf8(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"id,ts,text\n1,0,caf\xe9\n2,0,ok\n")
+    path.write_bytes(b"id,ts,text\n1,1366051800,caf\xe9\n2,1366051800,ok\n")
     rejects = []
     assert [p.id for p in read_posts(str(path), on_reject=rejects.append)] == ["2"]
     assert [(r.line, r.field) for r in rejects] == [(2, "<csv>")]
@@ -222,7 +222,7 @@ def test_reject_counter(tmp_path):
     lines = out.getvalue().splitlines()
     assert lines[0] == f"{path}:2: field '<json>': " + counter.examples[0].reason
     assert lines[1].startswith(f"{path}:4: field 'ts': ")
-    assert lines[-2] == "... and 4 more"
+    assert lines[-2] == "... and 4 more (--errors FILE lists every one)"
     assert lines[-1].startswith("7 records rejected")
 
 

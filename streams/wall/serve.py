@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 import threading
 from typing import Callable
 
@@ -17,15 +18,31 @@ from streams.wall.store import EventStore
 
 
 
+def is_wildcard(host: str) -> bool:
+    """Whether binding ``host`` listens on every interface: ``0.0.0.0``, ``::``, empty,
+    ``*``, and the legacy IPv4 spellings ``0``, ``0.0``, ``0x0``, ``000.0.0.0``.
+
+    >>> [is_wildcard(h) for h in ("0.0.0.0", "[::]", "0", "0x0", "0.0", "127.0.0.1", "wall.internal")]
+    [True, True, True, True, True, False, False]
+    """
+    name = host.strip().strip("[]")
+    if name in ("", "*"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        pass
+    try:  # the resolver reads these as an IPv4 address, as inet_aton does
+        return socket.inet_aton(name) == b"\0\0\0\0"
+    except (OSError, ValueError):
+        return False
+
+
 def check_host(host: str | None) -> None:
-    """Refuse wildcard addresses (``0.0.0.0``, ``::``, empty)."""
+    """Refuse wildcard addresses (see :func:`is_wildcard`)."""
     if host is None:
         raise ValueError("give a specific address such as 127.0.0.1 (None means every interface)")
-    try:
-        unspecified = ipaddress.ip_address(host.strip("[]")).is_unspecified
-    except ValueError:
-        unspecified = host.strip() in ("", "*")
-    if unspecified:
+    if is_wildcard(host):
         raise ValueError(f"refusing to serve the wall on the wildcard address {host!r}; "
                          "give a specific address such as 127.0.0.1")
 
@@ -91,12 +108,17 @@ def serve_in_thread(app: web.Application | Callable[[], web.Application], host: 
 
 def run_wall(store: EventStore, host: str = "127.0.0.1", port: int = 8080, *,
              watchlists: Callable[[], list[dict]] = lambda: [], token: str | None = None,
-             on_action: Callable[[dict], None] | None = None, print: Callable = print) -> None:
-    """Serve the wall until interrupted (Ctrl-C / SIGTERM)."""
-    from streams.wall.web import create_wall_app
+             on_action: Callable[[dict], None] | None = None, print: Callable = print,
+             allowed_hosts=None) -> None:
+    """Serve the wall until interrupted (Ctrl-C / SIGTERM).  ``allowed_hosts``: the
+    ``Host`` names it answers to (default: loopback names and ``host``)."""
+    from streams.wall.web import LOCAL_HOSTS, create_wall_app
 
     check_host(host)
-    app = create_wall_app(store, watchlists=watchlists, token=token, on_action=on_action)
+    if allowed_hosts is None:
+        allowed_hosts = (*LOCAL_HOSTS, f"[{host}]" if ":" in host else host)
+    app = create_wall_app(store, watchlists=watchlists, token=token, on_action=on_action,
+                          allowed_hosts=allowed_hosts)
     shown = f"[{host}]" if ":" in host else host
     print(f"wall: http://{shown}:{port}/" + ("  (API needs the bearer token; open /?token=...)" if token else ""))
     web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=5.0)

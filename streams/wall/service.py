@@ -49,9 +49,11 @@ def start_wall(settings: Settings, *, watchlists: Callable[[], list[dict]] = lis
     origin = new_origin()
     publisher = _LazyPublisher(settings, origin)
     follower = StoreFollower(settings, store, origin=origin).start()
+    host = settings.wall_bind or settings.web_bind
     bound, stop_server = serve_in_thread(
-        lambda: create_wall_app(store, watchlists=watchlists, token=settings.wall_token, on_action=publisher),
-        settings.wall_bind or settings.web_bind, settings.wall_port if port is None else port)
+        lambda: create_wall_app(store, watchlists=watchlists, token=settings.secret("wall_token"), on_action=publisher,
+                                allowed_hosts=settings.wall_hosts(host)),
+        host, settings.wall_port if port is None else port)
     log.info("newsroom wall on http://%s:%s/", settings.wall_bind or settings.web_bind, bound)
 
     def stop() -> None:

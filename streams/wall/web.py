@@ -42,6 +42,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from detectors.post import clean_text
 from streams.wall.openapi import openapi_document
 from streams.wall.store import ACTIONS, SEVERITIES, STATES, EventStore, FieldError
 
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 STORE = web.AppKey("wall_store", EventStore)
 WATCHLISTS = web.AppKey("wall_watchlists", object)
 TOKEN = web.AppKey("wall_token", object)
+ALLOWED_HOSTS = web.AppKey("allowed_hosts", object)
+#: Host names a wall answers to unless told otherwise (plus the address it is bound to).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 ON_ACTION = web.AppKey("wall_on_action", object)
 HEARTBEAT = web.AppKey("wall_heartbeat", float)
 STREAMS = web.AppKey("wall_streams", set)
@@ -94,23 +98,59 @@ def error_response(status: int, message: str, field: str | None = None) -> web.R
     return resp
 
 
+def _bytes(text: str) -> bytes:
+    # headers and queries that were not UTF-8 arrive with surrogate escapes
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _authorized(request: web.Request, token: str) -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and given.strip():
-        return hmac.compare_digest(given.strip().encode(), token.encode())
-    if request.path == "/api/stream":
-        given = request.query.get("access_token", "")
-        return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+    try:
+        if scheme.lower() == "bearer" and given.strip():
+            return hmac.compare_digest(_bytes(given.strip()), token.encode())
+        if request.path == "/api/stream":
+            given = request.query.get("access_token", "")
+            return bool(given) and hmac.compare_digest(_bytes(given), token.encode())
+    except UnicodeEncodeError:  # a lone surrogate: no token has one
+        return False
     return False
+
+
+def _bad_query(request: web.Request) -> str | None:
+    """The first query parameter no handler can take (NUL, broken Unicode), if any."""
+    for name, value in request.query.items():
+        if "\x00" in value or "\x00" in name:
+            return name
+        try:
+            value.encode("utf-8")
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return None
+
+
+def _host_allowed(request: web.Request, allowed: frozenset[str] | None) -> bool:
+    if allowed is None:
+        return True
+    host = (request.host or "").lower()
+    name = host[: host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
+    return name in allowed
 
 
 @web.middleware
 async def _middleware(request: web.Request, handler):
     token = request.app[TOKEN]
     is_api = request.path.startswith("/api/")
+    if not _host_allowed(request, request.app[ALLOWED_HOSTS]):
+        # a page of another site pointing its own name at this address (DNS rebinding)
+        return error_response(421, f"this wall does not answer to the host {request.host[:100]!r} "
+                                   "(FLASHPOINT_WALL_ALLOWED_HOSTS)", "Host")
     if token and is_api and not _authorized(request, token):
         return error_response(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
+    bad = _bad_query(request)
+    if bad is not None:
+        return error_response(400, "a query parameter holds NUL or text that is not Unicode", bad[:100])
     try:
         resp = await handler(request)
     except ApiError as exc:
@@ -237,6 +277,9 @@ async def post_action(request: web.Request) -> web.Response:
         raise ApiError(400, f"unknown field {unknown[0]!r}", unknown[0])
     if "action" not in body:
         raise ApiError(400, f"action is required: one of {', '.join(ACTIONS)}", "action")
+    for name in ("by", "note"):  # a lone surrogate would not survive the database
+        if isinstance(body.get(name), str):
+            body[name] = clean_text(body[name]).replace("\x00", "")
     try:
         action = store.act(event_id, body["action"], by=body.get("by"), note=body.get("note"))
     except FieldError as exc:
@@ -338,17 +381,19 @@ async def _close_streams(app: web.Application) -> None:
 
 def create_wall_app(store: EventStore, *, watchlists: Callable[[], list[dict]] = lambda: [],
                     token: str | None = None, on_action: Callable[[dict], None] | None = None,
-                    heartbeat: float = 15.0) -> web.Application:
+                    heartbeat: float = 15.0, allowed_hosts=LOCAL_HOSTS) -> web.Application:
     """The wall as an aiohttp application (see the module doc for routes and the token).
 
     ``watchlists()`` is called on every watchlist request and returns dicts with at
     least ``team`` and ``name`` (``queries``: a list or a string).  ``on_action`` gets
     every stored action (``store.act``'s dict), in a worker thread, after it is stored.
+    ``allowed_hosts``: the ``Host`` names it answers to (None: any), against DNS rebinding.
     """
     app = web.Application(middlewares=[_middleware], client_max_size=64 * 1024)
     app[STORE] = store
     app[WATCHLISTS] = watchlists
     app[TOKEN] = token or None
+    app[ALLOWED_HOSTS] = None if allowed_hosts is None else frozenset(h.lower() for h in allowed_hosts)
     app[ON_ACTION] = on_action
     app[HEARTBEAT] = float(heartbeat)
     app[STREAMS] = set()
