@@ -74,7 +74,7 @@ def _author(p, r):
 
 
 def _deep(p, r):
-    depth = r.randint(2_000, 200_000)
+    depth = r.choice([1_100, 3_000, 20_000, 200_000]) if r.random() < 0.05 else 1_100
     return "<json>", b'{"id": "hostile-deep", "ts": 1772409600, "text": ' + b"[" * depth + b"]" * depth + b"}"
 
 
@@ -107,12 +107,13 @@ MUTATIONS: dict[str, Mutation] = {
 def hostile_records(posts: list[dict], n: int, seed: int = 0,
                     kinds: tuple[str, ...] = tuple(MUTATIONS)) -> list[tuple[str, str, bytes]]:
     """``n`` hostile records made from ``posts``: ``(kind, field a rejection names, raw line)``.
-    The first ``len(kinds)`` cover every kind once; ``huge`` (a megabyte or two) is drawn rarely."""
+    The first ``len(kinds)`` cover every kind once; ``huge`` (a megabyte or two) is drawn
+    rarely (one in a thousand records), so that 100,000 records stay a few hundred megabytes."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         kind = kinds[i] if i < len(kinds) else rng.choice(kinds)
-        if kind == "huge" and i >= len(kinds) and rng.random() < 0.9:
+        if kind == "huge" and i >= len(kinds) and rng.random() < 0.985:
             kind = "not_json"
         field, raw = MUTATIONS[kind](rng.choice(posts), rng)
         out.append((kind, field, raw))
