@@ -83,9 +83,9 @@ class DetectorConfig:
     identify_language: bool = True
     # A post more than this ahead of the newest one taken is held: taken once the
     # stream gets there, or once ``ahead_confirm_posts`` held posts agree (the stream
-    # moved on, as after a night or a month without posts), rejected if neither
-    # happens within ``ahead_patience_posts``: one post with a wrong clock cannot
-    # close buckets for every other post.
+    # moved on, as after a night or a month without posts), rejected if its source
+    # goes on for ``ahead_patience_posts`` posts without getting there: one post with
+    # a wrong clock cannot close buckets for every other post.
     max_ahead_seconds: float = 3600.0
     ahead_confirm_posts: int = 3
     ahead_patience_posts: int = 1000
@@ -200,6 +200,7 @@ class Pipeline:
         self.stats = Counter()
         self._ahead: list[tuple[Prepared, str, bool, int]] = []  # held posts, arrival count (max_ahead_seconds)
         self._ids: OrderedDict[str, None] = OrderedDict()  # recent post ids, for duplicates
+        self._taken_from: Counter[str] = Counter()  # posts taken per source (a held post's patience)
         self.rejected: list[tuple[str, str, str]] = []  # (post id, field, reason); callers drain it
         # remote_terms only
         self._watermark = -math.inf
@@ -214,6 +215,7 @@ class Pipeline:
         self.__dict__.setdefault("_writers", OrderedDict())
         self.__dict__.setdefault("_ahead", [])
         self.__dict__.setdefault("_ids", OrderedDict())
+        self.__dict__.setdefault("_taken_from", Counter())
         self.__dict__.setdefault("rejected", [])
 
     def expect_sources(self, sources: Iterable[str]) -> None:
@@ -296,7 +298,7 @@ class Pipeline:
         (after a night or a month without posts): they are taken, in arrival order."""
         cfg = self.config
         self.stats["held"] += 1
-        self._ahead.append((prep, source, covered, self.stats["posts"]))
+        self._ahead.append((prep, source, covered, self._taken_from[source]))
         if len(self._ahead) > 1000:  # bounded: the oldest held post has waited long enough
             self._give_up(self._ahead.pop(0)[0])
         times = sorted(p.ts for p, *_ in self._ahead)
@@ -316,7 +318,7 @@ class Pipeline:
 
     def _release(self, close: bool) -> list[dict]:
         """Take the held posts the stream has caught up with; reject those it has not
-        reached within ``ahead_patience_posts`` posts (their clocks are wrong)."""
+        reached while their source sent ``ahead_patience_posts`` more (their clocks are wrong)."""
         if not self._ahead:
             return []
         cfg = self.config
@@ -325,7 +327,7 @@ class Pipeline:
         for p, src, cov, at in self._ahead:
             if p.ts - self._max_ts <= cfg.max_ahead_seconds:
                 out.extend(self._take(p, src, cov, close))
-            elif self.stats["posts"] - at > cfg.ahead_patience_posts:
+            elif self._taken_from[src] - at > cfg.ahead_patience_posts:
                 self._give_up(p)
             else:
                 waiting.append((p, src, cov, at))
@@ -334,12 +336,13 @@ class Pipeline:
 
     def _give_up(self, prep: Prepared) -> None:
         self._reject(prep.id, "ts", f"{prep.ts - self._max_ts:.0f} s ahead of the stream, which did not get there "
-                                    f"within {self.config.ahead_patience_posts} posts "
+                                    f"within the next {self.config.ahead_patience_posts} posts of its source "
                                     f"(at most {self.config.max_ahead_seconds:.0f} s ahead are taken at once)")
 
     def _take(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         cfg = self.config
         self.stats["posts"] += 1
+        self._taken_from[source] += 1
         bucket = int(prep.ts // cfg.bucket_seconds)
         if self._closed_through is not None and bucket <= self._closed_through:
             self.stats["late"] += 1

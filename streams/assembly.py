@@ -33,6 +33,8 @@ requests a shard answers again from its cache, answers the assembly ignores.
 
 from __future__ import annotations
 
+import json
+
 import pickle
 import time
 import zlib
@@ -40,7 +42,7 @@ from typing import Awaitable, Callable, MutableMapping
 
 from detectors.pipeline import CloseRequest, DetectorConfig, Pipeline
 from streams.term_shard import TermShard, record_id, restrict
-from streams.wire import ANSWER, decode_answer, decode_prepared, decode_shard_message, encode_answer
+from streams.wire import ANSWER, DeadLetter, decode_answer, decode_prepared, decode_shard_message, encode_answer
 
 CHUNK = 512 * 1024  # bytes per stored snapshot piece: well under Kafka's 1 MB record limit
 
@@ -137,7 +139,9 @@ class Assembler(CheckpointedStage):
 
     ``partitions``: of each input topic; once a topic is in use, the watermark
     waits for all of its partitions.  ``request``: sends a close request to the
-    term shards (``None``: term statistics in this process)."""
+    term shards (``None``: term statistics in this process).  ``dead_letter``:
+    gets the posts the pipeline turned down (an id sent before, a clock the
+    stream never reached) as ``(source, DeadLetter)`` pairs."""
 
     def __init__(
         self,
@@ -151,9 +155,11 @@ class Assembler(CheckpointedStage):
         checkpoint_interval_s: float = 0.0,
         watchlists=None,
         negativity=None,
+        dead_letter: Callable[[list], Awaitable[None]] | None = None,
     ):
         super().__init__(store, checkpoint_interval_s=checkpoint_interval_s)
         self.emit = emit
+        self.dead_letter = dead_letter
         self.request = request
         self.shards = shards
         self.partitions = partitions
@@ -213,8 +219,21 @@ class Assembler(CheckpointedStage):
             if whole and rows:
                 pipe.accept(record_id(source, rows))
             records += pipe.advance()
+        if pipe.rejected:
+            await self._turned_down(source, {prep.id: prep for _, _, prep in rows})
         await self._after(records, finished_before)
         return applied
+
+    async def _turned_down(self, source: str, recent: dict) -> None:
+        letters = []
+        for post_id, field_name, reason in self.pipe.take_rejected():
+            prep = recent.get(post_id)
+            post = {"id": post_id} if prep is None else {"id": post_id, "ts": prep.ts, "text": prep.text,
+                                                         "author": prep.author, "lang": prep.lang}
+            raw = json.dumps(post, ensure_ascii=False).encode("utf-8", "replace")
+            letters.append((source, DeadLetter(0, field_name, reason, raw)))
+        if self.dead_letter is not None and letters:
+            await self.dead_letter(letters)
 
     async def _answer(self, raw: bytes) -> int:
         header, stats = decode_answer(raw)

@@ -253,6 +253,14 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
     if watch_file is not None:
         metrics.teams(w["team"] for w in watch_file.describe())
 
+    async def turned_down(letters: list) -> None:
+        """Posts the assembly stage turned down (sent twice, a clock the stream never reached)."""
+        pending = []
+        for source, letter in letters:
+            metrics.rejected(letter)
+            pending.append(await dlq.send(value=letter.raw, force=True, headers=letter.headers(source)))
+        await asyncio.gather(*pending)
+
     def assembler() -> Assembler:
         key = ("prepared", 0)
         if key not in stages:
@@ -260,7 +268,8 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
                                     request=request if shards else None, shards=max(1, shards),
                                     checkpoint_interval_s=interval,
                                     watchlists=watch_file.current if watch_file else None,
-                                    negativity=negativity_scorer() if watch_file else None)
+                                    negativity=negativity_scorer() if watch_file else None,
+                                    dead_letter=turned_down)
         return stages[key]
 
     if watch_file is not None and role in ("all", "assemble"):

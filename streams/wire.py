@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import msgpack
 
 from detectors.post import Post, PostError, TimePolicy, parse_post
+from streams.sources import MAX_RECORD_CHARS
 from detectors.pipeline import Prepared
 
 REASON_HEADER = "flashpoint-reason"
@@ -47,19 +48,31 @@ def _post(index: int, value, raw: bytes, policy: TimePolicy | None) -> tuple[Pos
         return None, DeadLetter(index, exc.field, exc.reason, raw)
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _json(raw: bytes):
     """The JSON value of ``raw``; ValueError (with the reason) for anything else:
     bad UTF-8, bad JSON, nesting too deep for the parser."""
     try:
-        return json.loads(raw)
+        # strict UTF-8, as the file readers: json.loads(bytes) would let encoded surrogates through
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+        return json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("not JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ValueError(f"not JSON: {str(exc)[:200]}") from None
 
 
+def _too_big(raw: bytes, limit: int = MAX_RECORD_CHARS) -> str | None:
+    return f"record of {len(raw):,} bytes (at most {limit:,})" if len(raw) > limit else None
+
+
 def decode_single(raw: bytes, policy: TimePolicy | None = None) -> tuple[Post | None, DeadLetter | None]:
     """One post per record; event times checked by ``policy`` (see :class:`TimePolicy`)."""
+    if _too_big(raw):
+        return None, DeadLetter(0, "<json>", _too_big(raw), raw[:1000])
     try:
         value = _json(raw)
     except ValueError as exc:
@@ -72,6 +85,8 @@ def decode_batch(raw: bytes, policy: TimePolicy | None = None) -> tuple[list[tup
     posts: list[tuple[int, Post]] = []
     dead: list[DeadLetter] = []
     items: list[tuple[object, bytes]]
+    if _too_big(raw, 64 * MAX_RECORD_CHARS):
+        return [], [DeadLetter(0, "<json>", _too_big(raw, 64 * MAX_RECORD_CHARS), raw[:1000])]
     try:
         value = _json(raw)
         items = [(v, _dumped(v)) for v in value] if isinstance(value, list) else [(value, raw)]
@@ -79,6 +94,9 @@ def decode_batch(raw: bytes, policy: TimePolicy | None = None) -> tuple[list[tup
         items = []
         for line in raw.splitlines():
             if not line.strip():
+                continue
+            if _too_big(line):
+                items.append((DeadLetter(len(items), "<json>", _too_big(line), line[:1000]), line))
                 continue
             try:
                 items.append((_json(line), line))

@@ -38,13 +38,13 @@ def _value(registry, name: str, **labels) -> float:
 
 
 @pytest.mark.parametrize("agent_name, value, good, bad_fields", [
-    ("ingest", b'{"id": 1, "ts": 0, "text": "Pozar w Krakowie, strazacy na miejscu"}', 1, []),
+    ("ingest", b'{"id": 1, "ts": 1772409600, "text": "Pozar w Krakowie, strazacy na miejscu"}', 1, []),
     ("ingest", b'{"id": 1, "text": "no time"}', 0, ["ts"]),
     ("ingest", b"\xff\xfe not even text", 0, ["<json>"]),
-    ("ingest-batch", b'{"id": 1, "ts": 0, "text": "Brand i Stockholm, r\\u00e4ddningstj\\u00e4nsten \\u00e4r p\\u00e5 plats"}\n{"id": 2, "ts": "x", "text": "b"}\n'
-                     b'{"id": 3, "ts": 2, "text": "\xe5\x8c\x97\xe4\xba\xac\xe5\x8f\x91\xe7\x94\x9f\xe5\x9c\xb0\xe9\x9c\x87"}',
+    ("ingest-batch", b'{"id": 1, "ts": 1772409600, "text": "Brand i Stockholm, r\\u00e4ddningstj\\u00e4nsten \\u00e4r p\\u00e5 plats"}\n{"id": 2, "ts": "x", "text": "b"}\n'
+                     b'{"id": 3, "ts": 1772409602, "text": "\xe5\x8c\x97\xe4\xba\xac\xe5\x8f\x91\xe7\x94\x9f\xe5\x9c\xb0\xe9\x9c\x87"}',
      2, ["ts"]),
-    ("ingest-batch", b'[{"id": 1, "ts": 0, "text": "Incendie a Paris ce soir"}, {"id": 2, "ts": 1}]', 1, ["text"]),
+    ("ingest-batch", b'[{"id": 1, "ts": 1772409600, "text": "Incendie a Paris ce soir"}, {"id": 2, "ts": 1772409601}]', 1, ["text"]),
 ])
 def test_ingest_forwards_good_posts_and_dead_letters_the_rest(agent_name, value, good, bad_fields):
     app, registry = _app()

@@ -148,7 +148,7 @@ def test_malformed_records_go_to_the_dead_letter_topic(deployment):
     worker = deployment.start_worker("w1")
     good = [{"id": f"g{i}", "ts": 1_700_000_000 + i, "text": f"ordinary words number {i}"} for i in range(20)]
     bad = [b"{not json", post_json({"id": "b1", "text": "no time"}),
-           post_json({"id": "b2", "ts": "yesterday", "text": "x"}), post_json({"id": "b3", "ts": 1, "text": 5})]
+           post_json({"id": "b2", "ts": "yesterday", "text": "x"}), post_json({"id": "b3", "ts": 1_700_000_003, "text": 5})]
     values = [post_json(g) for g in good[:10]] + bad + [post_json(g) for g in good[10:]]
     deployment.produce(values, partition_of=lambda i: 0)
     batch = b"\n".join([post_json({"id": "c1", "ts": 1_700_000_100, "text": "fine"}), b"[broken",
@@ -165,6 +165,30 @@ def test_malformed_records_go_to_the_dead_letter_topic(deployment):
     wait_for(lambda: worker.metric("flashpoint_posts_ingested_total") == len(good) + 1, 60, "good posts", worker)
     assert worker.metric("flashpoint_posts_rejected_total") == 6
     assert worker.metric("flashpoint_posts_rejected_total", reason="ts") == 2
+
+
+def test_a_hostile_corpus_goes_to_the_dead_letter_topic_and_the_worker_goes_on(deployment):
+    """Generated hostile records (every kind but the megabyte ones, over Kafka's default
+    record limit) and a post sent twice, among good posts: each bad one is dead-lettered
+    with the field its mutation names, every good post is taken, the worker never restarts."""
+    from bench.hostile_corpus import MUTATIONS, hostile_records
+
+    good = [{"id": f"g{i}", "ts": 1_700_000_000 + 7 * i, "text": f"ordinary words number {i}", "author": f"u{i}"}
+            for i in range(120)]
+    kinds = tuple(k for k in MUTATIONS if k not in ("huge", "ahead"))
+    hostile = hostile_records(good, 60, seed=11, kinds=kinds)
+    values = [post_json(g) for g in good[:60]] + [raw for _, _, raw in hostile] + [post_json(good[30])] \
+        + [post_json(g) for g in good[60:]]
+    worker = deployment.start_worker("w1")
+    deployment.produce(values, partition_of=lambda i: i % PARTITIONS)
+    dlq = deployment.settings.topic_dlq
+    wait_for(lambda: len(deployment.read(dlq, idle_s=0.5)) >= len(hostile) + 1, 180, "dead letters", worker)
+    letters = deployment.read(dlq)
+    fields = sorted(dict(m.headers)["flashpoint-field"].decode() for m in letters)
+    assert fields == sorted([field for _, field, _ in hostile] + ["id"])
+    assert all(dict(m.headers)["flashpoint-reason"] for m in letters)
+    wait_for(lambda: worker.metric("flashpoint_posts_ingested_total") == len(good) + 1, 60, "good posts", worker)
+    assert worker.proc.poll() is None  # never restarted: the same process took them all
 
 
 def test_demo_through_kafka_detects_the_injected_events(broker, tmp_path):

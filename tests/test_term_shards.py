@@ -167,7 +167,7 @@ def test_crashes_and_redeliveries_change_nothing(stream, seed, per_record, max_p
 def test_internal_records_stay_under_the_size_and_post_limits(posts, max_bytes, least, monkeypatch):
     monkeypatch.setattr(term_shard, "MAX_RECORD_BYTES", max_bytes)
     prep = Pipeline().prepare
-    rows = [(i // 4, i % 4, prep(parse_post({"id": i, "ts": i, "text": f"word{i} " + "flood " * 150})))
+    rows = [(i // 4, i % 4, prep(parse_post({"id": i, "ts": 1_700_000_000 + i, "text": f"word{i} " + "flood " * 150})))
             for i in range(posts)]
     out = forward_records("posts:0", rows, config=DetectorConfig(), shards=2)
     assert len(out) >= least  # a post is ~1 kB: 2 a record at 2,000 bytes; 2,000 posts a record at most
