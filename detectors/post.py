@@ -68,7 +68,7 @@ class Post:
 
 #: 2006-01-01T00:00:00Z: no social-media post is older; a ``ts`` of 0 or 1900 is a missing clock.
 EARLIEST_TS = 1136073600.0
-#: Text longer than this is cut (counted by the readers); ids, authors and the like longer
+#: Text longer than this is cut by default (counted by the readers); ids, authors and the like longer
 #: than :data:`MAX_NAME_CHARS` are rejected, and lists keep their first :data:`MAX_LIST_ITEMS`.
 MAX_TEXT_CHARS = 10_000
 MAX_NAME_CHARS = 512
@@ -79,17 +79,17 @@ _UNITS = ((1e17, 1e9, "nanoseconds"), (1e14, 1e6, "microseconds"), (1e11, 1e3, "
 
 
 @dataclass(frozen=True)
-class TimePolicy:
-    """Which event times are real instants.
+class DecodePolicy:
+    """Which event times are real instants, and how long a text may be.
 
     A ``ts`` is ISO-8601 (``Z`` or an offset; naive means UTC) or an epoch
     number; epoch numbers are read as seconds, or as milliseconds, microseconds
     or nanoseconds when they are that large (>= 1e11, 1e14, 1e17: seconds that
     large would be after the year 5138).  A time before ``earliest`` or more
     than ``max_future_seconds`` ahead of ``clock()`` (the machine's clock; None:
-    no such bound) is rejected.
+    no such bound) is rejected.  Texts longer than ``max_text_chars`` are cut.
 
-    >>> policy = TimePolicy(clock=lambda: 1772409600.0)       # 2026-03-02
+    >>> policy = DecodePolicy(clock=lambda: 1772409600.0)       # 2026-03-02
     >>> policy.parse(1772409600000), policy.parse("2026-03-01T23:00:00Z")
     (1772409600.0, 1772406000.0)
     >>> policy.parse(0)
@@ -101,6 +101,7 @@ class TimePolicy:
     earliest: float = EARLIEST_TS
     max_future_seconds: float = 600.0
     clock: Callable[[], float] | None = time.time
+    max_text_chars: int = MAX_TEXT_CHARS
 
     def parse(self, value: Any) -> float:
         ts = _epoch_seconds(value)
@@ -166,12 +167,12 @@ def _scaled(number: float) -> float:
 
 
 #: The policy readers use unless given one (``streams.settings`` builds the configured one).
-DEFAULT_TIME_POLICY = TimePolicy()
+DEFAULT_POLICY = DecodePolicy()
 
 
-def parse_ts(value: Any, policy: TimePolicy | None = None) -> float:
-    """Event time in epoch seconds, under ``policy`` (default :data:`DEFAULT_TIME_POLICY`)."""
-    return (policy or DEFAULT_TIME_POLICY).parse(value)
+def parse_ts(value: Any, policy: DecodePolicy | None = None) -> float:
+    """Event time in epoch seconds, under ``policy`` (default :data:`DEFAULT_POLICY`)."""
+    return (policy or DEFAULT_POLICY).parse(value)
 
 
 def clean_text(text: str) -> str:
@@ -207,9 +208,9 @@ def _str_list(record: Mapping[str, Any], name: str) -> tuple[str, ...]:
     return tuple(clean_text(v[:MAX_NAME_CHARS]) for v in value[:MAX_LIST_ITEMS])
 
 
-def parse_post(record: Any, policy: TimePolicy | None = None) -> Post:
+def parse_post(record: Any, policy: DecodePolicy | None = None) -> Post:
     """Validate one decoded record; raise :class:`PostError` naming the bad field.
-    Texts longer than :data:`MAX_TEXT_CHARS` are cut; lone surrogates become U+FFFD."""
+    Texts longer than ``policy.max_text_chars`` are cut; lone surrogates become U+FFFD."""
     if type(record) is not dict and not isinstance(record, Mapping):  # the common case without the ABC check
         raise PostError("<record>", f"expected a JSON object, got {type(record).__name__}")
     post_id = record.get("id")
@@ -221,13 +222,14 @@ def parse_post(record: Any, policy: TimePolicy | None = None) -> Post:
     ts = record.get("ts")
     if ts is None or ts == "":
         raise PostError("ts", "missing required field")
-    ts = (policy or DEFAULT_TIME_POLICY).parse(ts)
+    policy = policy or DEFAULT_POLICY
+    ts = policy.parse(ts)
     text = record.get("text")
     if text is None:
         raise PostError("text", "missing required field")
     if not isinstance(text, str):
         raise PostError("text", f"expected text, got {type(text).__name__}")
-    text = clean_text(text[:MAX_TEXT_CHARS])
+    text = clean_text(text[:policy.max_text_chars])
     followers = record.get("followers")
     if followers in (None, ""):
         followers = None

@@ -206,14 +206,19 @@ class AlertSink:
     is due, or does nothing until the retry wait is over)."""
 
     def __init__(self, book: AlertBook, alertmanager_url: str, metrics: AlertSinkMetrics, *,
-                 retry_max_s: float = 30.0, timeout_s: float = 5.0, clock: Callable[[], float] = time.time):
+                 retry_max_s: float = 30.0, timeout_s: float = 5.0, clock: Callable[[], float] = time.time,
+                 headers: Mapping[str, str] | None = None):
+        """``headers``: sent with every request (``Settings.alertmanager_auth()``: credentials)."""
         self.book, self.metrics, self.clock = book, metrics, clock
         self.url = alertmanager_url.rstrip("/") + "/api/v2/alerts"
         self.retry_max_s = retry_max_s
-        self._client = httpx.Client(timeout=timeout_s)
+        self._client = httpx.Client(timeout=timeout_s, headers=dict(headers or {}))
         self._wait = 0.0
         self._next_attempt = 0.0
         self.lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"AlertSink({masked_url(self.url)!r})"
 
     def offer(self, record: Mapping, emitted_at: float | None = None, *, measure: bool = True) -> None:
         with self.lock:

@@ -148,7 +148,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         out = _open_out(stack, args.out)
         asg_out = _open_out(stack, args.assignments) if args.assignments else None
         rejects = _reader(args, stack)
-        numbered = read_numbered(args.file, on_reject=rejects.counter, policy=settings.time_policy())
+        numbered = read_numbered(args.file, on_reject=rejects.counter, policy=settings.decode_policy())
         posts = _reading(args.file, rejects.numbered(numbered))
         result = replay(posts, settings.detector_config(), on_record=lambda rec: _jsonl(out, [rec]),
                         watchlists=_watchlists(args.watchlists), on_reject=rejects.from_pipeline)
@@ -186,7 +186,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def posts():
         nonlocal labels_only
         # Ground truth is kept here, beside the stream; the pipeline sees Post objects only.
-        for lp in read_labeled(args.file, on_reject=rejects.counter, policy=settings.time_policy()):
+        for lp in read_labeled(args.file, on_reject=rejects.counter, policy=settings.decode_policy()):
             rejects.valid += 1
             truth.append((lp.post.id, lp.post.ts, lp.event))
             labels_only += lp.event is None and lp.label is not None
@@ -460,7 +460,12 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     store = EventStore()  # the wall's actions: muted and false-alarm stories do not alert
     book = AlertBook(public_url=settings.public_url, min_severity=settings.alert_min_severity,
                      resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed)
-    sink = AlertSink(book, settings.alertmanager_url, metrics, retry_max_s=settings.alert_retry_max_s)
+    try:
+        headers = settings.alertmanager_auth()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    sink = AlertSink(book, settings.alertmanager_url, metrics, retry_max_s=settings.alert_retry_max_s,
+                     headers=headers)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -26,7 +26,7 @@ from detectors.pipeline import Pipeline
 from detectors.post import Post, PostError, parse_post
 from streams.evaluate import details, score
 from streams.metrics import PipelineMetrics, serve, stop
-from streams.settings import Settings
+from streams.settings import Settings, masked_url
 
 TARGET_WALL_S = 50.0  # default pace: the whole stream in about this long
 TICK_S = 0.1  # wall time between batches
@@ -243,8 +243,9 @@ def run_demo(
 
         sink = AlertSink(AlertBook(public_url=public_url, min_severity=settings.alert_min_severity,
                                    resend_interval_s=settings.alert_resend_interval_s, suppressed=store.suppressed),
-                         alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s)
-        print(f"alerts: {alertmanager}", file=out)
+                         alertmanager, AlertSinkMetrics(registry), retry_max_s=settings.alert_retry_max_s,
+                         headers=settings.alertmanager_auth())
+        print(f"alerts: {masked_url(alertmanager)}", file=out)
     pipe = Pipeline(settings.detector_config(), watchlists=watched, negativity=NegativityScorer())
     records: list[dict] = []
     latest: dict[str, dict] = {}

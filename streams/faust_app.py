@@ -215,7 +215,7 @@ def create_app(settings: Settings | None = None, *, registry: CollectorRegistry 
         progress["last_ingest"] = time.time()
         progress["ingested"] += sum(len(rows) for rows in by_source.values())
 
-    policy = settings.time_policy()
+    policy = settings.decode_policy()
 
     def single(value: bytes):
         post, letter = decode_single(value, policy)

@@ -10,6 +10,7 @@ False
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,7 +18,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from detectors.pipeline import DetectorConfig
-from detectors.post import TimePolicy, parse_ts
+from detectors.post import DecodePolicy, parse_ts
 
 
 class Settings(BaseSettings):
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     ts_ahead_confirm: int = Field(
         3, ge=1, le=100,
         description="FLASHPOINT_TS_AHEAD_CONFIRM: posts in a row, that far ahead, that move the stream's clock.")
+    max_text_chars: int = Field(
+        10_000, ge=100,
+        description="FLASHPOINT_MAX_TEXT_CHARS: a post's text is cut to this many characters (counted and "
+        "reported); a record (line or Kafka message) over 1,000,000 characters is rejected.")
     identify_language: bool = Field(
         True,
         description="FLASHPOINT_IDENTIFY_LANGUAGE: identify the language of posts that "
@@ -161,6 +166,15 @@ class Settings(BaseSettings):
     alertmanager_url: str = Field(
         "http://127.0.0.1:9093",
         description="FLASHPOINT_ALERTMANAGER_URL: Alertmanager's base URL; alerts go to its v2 API.")
+    alertmanager_username: str | None = Field(
+        None, description="FLASHPOINT_ALERTMANAGER_USERNAME: basic-auth user for Alertmanager (its "
+        "--web.config.file basic_auth_users); the password comes from FLASHPOINT_ALERTMANAGER_PASSWORD_FILE.")
+    alertmanager_password_file: str | None = Field(
+        None, description="FLASHPOINT_ALERTMANAGER_PASSWORD_FILE: file holding that user's password (read at "
+        "start, trailing newline dropped), as Alertmanager's own clients take it (password_file).")
+    alertmanager_token_file: str | None = Field(
+        None, description="FLASHPOINT_ALERTMANAGER_TOKEN_FILE: file holding a bearer token for Alertmanager (behind "
+        "a proxy that wants one), as in credentials_file; not with basic auth.")
     alerts_metrics_port: int = Field(
         9465, ge=0, le=65535,
         description="FLASHPOINT_ALERTS_METRICS_PORT: port of the alert sink's /metrics (on FLASHPOINT_METRICS_HOST).")
@@ -207,7 +221,7 @@ class Settings(BaseSettings):
     @field_validator("ts_earliest")
     @classmethod
     def _an_instant(cls, value: str) -> str:
-        parse_ts(value, TimePolicy(earliest=0.0, clock=None))  # PostError is a ValueError: a clear message
+        parse_ts(value, DecodePolicy(earliest=0.0, clock=None))  # PostError is a ValueError: a clear message
         return value
 
     def __repr_args__(self):
@@ -225,6 +239,31 @@ class Settings(BaseSettings):
         shown = f"[{bound.strip('[]')}]" if ":" in bound else bound
         return (*LOCAL_HOSTS, shown.lower(), *extra)
 
+    def alertmanager_auth(self) -> dict[str, str]:
+        """Headers that authenticate to Alertmanager, from the credential files (read now).
+        Raises ValueError, naming the setting, when a file cannot be read or both kinds are set."""
+        import base64
+
+        def read(setting: str, path: str) -> str:
+            try:
+                return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"{setting}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+        if self.alertmanager_token_file and (self.alertmanager_username or self.alertmanager_password_file):
+            raise ValueError("FLASHPOINT_ALERTMANAGER_TOKEN_FILE and basic auth exclude each other")
+        if self.alertmanager_token_file:
+            return {"Authorization": "Bearer " + read("FLASHPOINT_ALERTMANAGER_TOKEN_FILE",
+                                                      self.alertmanager_token_file)}
+        if self.alertmanager_username is None and self.alertmanager_password_file is None:
+            return {}
+        if not (self.alertmanager_username and self.alertmanager_password_file):
+            raise ValueError("basic auth needs both FLASHPOINT_ALERTMANAGER_USERNAME and "
+                             "FLASHPOINT_ALERTMANAGER_PASSWORD_FILE")
+        password = read("FLASHPOINT_ALERTMANAGER_PASSWORD_FILE", self.alertmanager_password_file)
+        pair = f"{self.alertmanager_username}:{password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
     def secret(self, name: str) -> str | None:
         """The plain value of a secret setting (``sasl_password``, ``wall_token``), for the one place that uses it."""
         value = getattr(self, name)
@@ -240,10 +279,10 @@ class Settings(BaseSettings):
             ahead_confirm_posts=self.ts_ahead_confirm,
         )
 
-    def time_policy(self) -> TimePolicy:
-        """Which event times every reader accepts (see :class:`detectors.post.TimePolicy`)."""
-        return TimePolicy(earliest=parse_ts(self.ts_earliest, TimePolicy(earliest=0.0, clock=None)),
-                          max_future_seconds=self.ts_max_future_s)
+    def decode_policy(self) -> DecodePolicy:
+        """What every reader accepts: event times, text lengths (see :class:`detectors.post.DecodePolicy`)."""
+        return DecodePolicy(earliest=parse_ts(self.ts_earliest, DecodePolicy(earliest=0.0, clock=None)),
+                          max_future_seconds=self.ts_max_future_s, max_text_chars=self.max_text_chars)
 
 
 def masked_url(url: str) -> str:

@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from detectors.post import MAX_TEXT_CHARS, Post, PostError, TimePolicy, parse_post
+from detectors.post import DEFAULT_POLICY, DecodePolicy, Post, PostError, parse_post
 
 STDIN = "-"
 #: A record (line) longer than this is rejected before it is parsed.
@@ -203,14 +203,15 @@ def iter_records(path: str) -> Iterator[tuple[int, dict | Rejected]]:
     return ((number, record) for number, _raw, record in records)
 
 
-def _parsed(path: str, on_reject: OnReject, policy: TimePolicy | None) -> Iterator[tuple[int, dict, Post]]:
+def _parsed(path: str, on_reject: OnReject, policy: DecodePolicy | None) -> Iterator[tuple[int, dict, Post]]:
     """Valid (record, Post) pairs; everything else goes to on_reject."""
     return _parse_each(path, _records(path), on_reject, policy)  # file type checked now
 
 
 def _parse_each(path: str, records: Iterator[tuple[int, str, dict | Rejected]],
-                on_reject: OnReject, policy: TimePolicy | None = None) -> Iterator[tuple[int, dict, Post]]:
+                on_reject: OnReject, policy: DecodePolicy | None = None) -> Iterator[tuple[int, dict, Post]]:
     noted = getattr(on_reject, "note_cut", None)
+    cap = (policy or DEFAULT_POLICY).max_text_chars
     for number, raw, record in records:
         if isinstance(record, dict):
             try:
@@ -218,22 +219,22 @@ def _parse_each(path: str, records: Iterator[tuple[int, str, dict | Rejected]],
             except PostError as exc:
                 record = Rejected(_display(path), number, exc.field, exc.reason, raw)
             else:
-                if noted is not None and len(record.get("text", "")) > MAX_TEXT_CHARS:
-                    noted()
+                if noted is not None and len(record.get("text", "")) > cap:
+                    noted(cap)
                 yield number, record, post
                 continue
         if on_reject is not None:
             on_reject(record)
 
 
-def read_posts(path: str, *, on_reject: OnReject = None, policy: TimePolicy | None = None) -> Iterator[Post]:
+def read_posts(path: str, *, on_reject: OnReject = None, policy: DecodePolicy | None = None) -> Iterator[Post]:
     """Yield valid posts (schema fields only); bad records go to ``on_reject``;
-    event times are checked by ``policy`` (default: :data:`detectors.post.DEFAULT_TIME_POLICY`)."""
+    event times are checked by ``policy`` (default: :data:`detectors.post.DEFAULT_POLICY`)."""
     return (post for _number, _record, post in _parsed(path, on_reject, policy))
 
 
 def read_numbered(path: str, *, on_reject: OnReject = None,
-                  policy: TimePolicy | None = None) -> Iterator[tuple[int, Post]]:
+                  policy: DecodePolicy | None = None) -> Iterator[tuple[int, Post]]:
     """:func:`read_posts` with each post's line number (for a later rejection)."""
     return ((number, post) for number, _record, post in _parsed(path, on_reject, policy))
 
@@ -247,7 +248,7 @@ def raw_lines(path: str) -> list[bytes]:
 
 
 def parse_lines(path: str, lines: Iterable[bytes | str], *, on_reject: OnReject = None,
-                policy: TimePolicy | None = None) -> Iterator[Post]:
+                policy: DecodePolicy | None = None) -> Iterator[Post]:
     """:func:`read_posts` over ``lines`` already read from ``path`` (whose name
     picks the format, as for reading): the same decoding, rejects and Posts."""
     kind, _gzipped = _format(path)
@@ -258,7 +259,7 @@ def _truth(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def read_labeled(path: str, *, on_reject: OnReject = None, policy: TimePolicy | None = None) -> Iterator[LabeledPost]:
+def read_labeled(path: str, *, on_reject: OnReject = None, policy: DecodePolicy | None = None) -> Iterator[LabeledPost]:
     """Like :func:`read_posts`, with the ground-truth ``event``/``label`` alongside."""
     return (LabeledPost(post, _truth(record.get("event")), _truth(record.get("label")))
             for _number, record, post in _parsed(path, on_reject, policy))
@@ -268,8 +269,8 @@ def read_labeled(path: str, *, on_reject: OnReject = None, policy: TimePolicy | 
 class RejectCounter:
     """An ``on_reject`` callback that counts rejects by field, keeps the first
     few, writes every one to ``errors`` (a text file: one JSON line each, with
-    file, line, field and reason) if given, and counts texts cut to
-    :data:`~detectors.post.MAX_TEXT_CHARS`."""
+    file, line, field and reason) if given, and counts texts cut to the
+    decode policy's ``max_text_chars``."""
 
     keep: int = 20
     total: int = 0
@@ -277,6 +278,7 @@ class RejectCounter:
     examples: list[Rejected] = field(default_factory=list)
     errors: IO[str] | None = None
     cut: int = 0
+    cut_to: int = 0
 
     def __call__(self, rejected: Rejected) -> None:
         self.total += 1
@@ -287,15 +289,16 @@ class RejectCounter:
             self.errors.write(json.dumps({"file": rejected.path, "line": rejected.line, "field": rejected.field,
                                           "reason": rejected.reason}, ensure_ascii=False) + "\n")
 
-    def note_cut(self) -> None:
+    def note_cut(self, chars: int) -> None:
         self.cut += 1
+        self.cut_to = chars
 
     def report(self, stream: IO[str] | None = None) -> None:
         """Print the kept examples and a one-line summary; silent when nothing was rejected or cut."""
         stream = sys.stderr if stream is None else stream  # resolved late so tests can capture it
         if self.cut:
             noun = "text was" if self.cut == 1 else "texts were"
-            print(f"{self.cut} {noun} cut to {MAX_TEXT_CHARS:,} characters", file=stream)
+            print(f"{self.cut} {noun} cut to {self.cut_to:,} characters (FLASHPOINT_MAX_TEXT_CHARS)", file=stream)
         if not self.total:
             return
         for rejected in self.examples:

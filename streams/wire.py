@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import msgpack
 
-from detectors.post import Post, PostError, TimePolicy, parse_post
+from detectors.post import Post, PostError, DecodePolicy, parse_post
 from streams.sources import MAX_RECORD_CHARS
 from detectors.pipeline import Prepared
 
@@ -41,7 +41,7 @@ class DeadLetter:
                 (FIELD_HEADER, self.field.encode()), (SOURCE_HEADER, source.encode())]
 
 
-def _post(index: int, value, raw: bytes, policy: TimePolicy | None) -> tuple[Post | None, DeadLetter | None]:
+def _post(index: int, value, raw: bytes, policy: DecodePolicy | None) -> tuple[Post | None, DeadLetter | None]:
     try:
         return parse_post(value, policy), None
     except PostError as exc:
@@ -69,8 +69,8 @@ def _too_big(raw: bytes, limit: int = MAX_RECORD_CHARS) -> str | None:
     return f"record of {len(raw):,} bytes (at most {limit:,})" if len(raw) > limit else None
 
 
-def decode_single(raw: bytes, policy: TimePolicy | None = None) -> tuple[Post | None, DeadLetter | None]:
-    """One post per record; event times checked by ``policy`` (see :class:`TimePolicy`)."""
+def decode_single(raw: bytes, policy: DecodePolicy | None = None) -> tuple[Post | None, DeadLetter | None]:
+    """One post per record; event times checked by ``policy`` (see :class:`DecodePolicy`)."""
     if _too_big(raw):
         return None, DeadLetter(0, "<json>", _too_big(raw), raw[:1000])
     try:
@@ -80,7 +80,7 @@ def decode_single(raw: bytes, policy: TimePolicy | None = None) -> tuple[Post | 
     return _post(0, value, raw, policy)
 
 
-def decode_batch(raw: bytes, policy: TimePolicy | None = None) -> tuple[list[tuple[int, Post]], list[DeadLetter]]:
+def decode_batch(raw: bytes, policy: DecodePolicy | None = None) -> tuple[list[tuple[int, Post]], list[DeadLetter]]:
     """Many posts per record: a JSON array, or one JSON object per line."""
     posts: list[tuple[int, Post]] = []
     dead: list[DeadLetter] = []

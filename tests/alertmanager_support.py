@@ -76,27 +76,44 @@ receivers:
 class Alertmanager:
     """``start``/``stop`` may be repeated: the same port and storage each time."""
 
-    def __init__(self, root: Path, webhook_url: str, config: str = CONFIG):
-        """``config``: Alertmanager's configuration, ``{url}`` standing for the webhook's."""
+    def __init__(self, root: Path, webhook_url: str, config: str = CONFIG, users: dict[str, str] | None = None):
+        """``config``: Alertmanager's configuration, ``{url}`` standing for the webhook's.
+        ``users``: basic-auth users (name -> password) its web server demands (--web.config.file)."""
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (root / "alertmanager.yml").write_text(config.replace("{url}", webhook_url))
         self.proc: subprocess.Popen | None = None
+        self.auth_header: dict[str, str] = {}
+        self.web_args: list[str] = []
+        if users:
+            import base64
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import crypt  # bcrypt, as the exporter toolkit wants: Debian's libxcrypt has it
+
+            lines = "".join(f"  {name}: '{crypt.crypt(pw, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))}'\n"
+                            for name, pw in users.items())
+            (root / "web.yml").write_text("basic_auth_users:\n" + lines)
+            self.web_args = [f"--web.config.file={root / 'web.yml'}"]
+            name, pw = next(iter(users.items()))
+            self.auth_header = {"Authorization": "Basic " + base64.b64encode(f"{name}:{pw}".encode()).decode()}
 
     def start(self) -> "Alertmanager":
         exe = binary("prometheus-alertmanager", "alertmanager")
         log = open(self.root / "alertmanager.log", "ab")
         self.proc = subprocess.Popen(
             [exe, f"--config.file={self.root / 'alertmanager.yml'}", f"--storage.path={self.root / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", *self.web_args],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"alertmanager exited: {(self.root / 'alertmanager.log').read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/-/ready", timeout=1):
+                with urllib.request.urlopen(self._request("/-/ready"), timeout=1):
                     return self
             except OSError:
                 time.sleep(0.1)
@@ -112,6 +129,9 @@ class Alertmanager:
                 self.proc.wait()
         self.proc = None
 
+    def _request(self, path: str) -> urllib.request.Request:
+        return urllib.request.Request(self.url + path, headers=self.auth_header)
+
     def alerts(self) -> list[dict]:
-        with urllib.request.urlopen(self.url + "/api/v2/alerts", timeout=5) as r:
+        with urllib.request.urlopen(self._request("/api/v2/alerts"), timeout=5) as r:
             return json.loads(r.read())

@@ -256,3 +256,37 @@ def test_a_muted_events_updates_send_nothing_more():
     for version in range(3):  # the story goes on; it is muted
         book.apply(_record(version=version), emitted_at=5.0 + version)
     assert book.due(now=9.0) == []
+
+
+@pytest.mark.parametrize("password, delivered", [("right-pw-51", True), ("wrong-pw", False)])
+def test_basic_auth_credentials_come_from_a_file(tmp_path, webhook, password, delivered, caplog):
+    """Alertmanager behind its own basic auth (--web.config.file): the sink's password is read from
+    FLASHPOINT_ALERTMANAGER_PASSWORD_FILE, sent, and never logged."""
+    am = Alertmanager(tmp_path, webhook.url, users={"flash": "right-pw-51"}).start()
+    try:
+        secret = tmp_path / "am-password"
+        secret.write_text(password + "\n")
+        settings = Settings(alertmanager_url=am.url, alertmanager_username="flash",
+                            alertmanager_password_file=str(secret))
+        registry = CollectorRegistry()
+        sink = AlertSink(AlertBook(), settings.alertmanager_url, AlertSinkMetrics(registry), retry_max_s=0.5,
+                         timeout_s=2, headers=settings.alertmanager_auth())
+        sink.offer({"id": "ev-auth", "type": "created", "state": "emerging", "severity": "warning",
+                    "keywords": ["x"], "languages": {"en": 3}, "posts": 30, "voices": 20, "communities": 2,
+                    "score": 5.0})
+        assert sink.pump() is True  # a 401 is a refusal: logged and dropped, not retried forever
+        names = [a["labels"].get("event_id") for a in am.alerts()]
+        assert ("ev-auth" in names) is delivered
+        assert password not in caplog.text and password not in repr(sink) and password not in repr(settings)
+    finally:
+        am.stop()
+
+
+def test_credential_settings_that_cannot_work_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="FLASHPOINT_ALERTMANAGER_PASSWORD_FILE: cannot read"):
+        Settings(alertmanager_username="u", alertmanager_password_file=str(tmp_path / "none")).alertmanager_auth()
+    with pytest.raises(ValueError, match="exclude each other"):
+        Settings(alertmanager_username="u", alertmanager_token_file="t").alertmanager_auth()
+    token = tmp_path / "token"
+    token.write_text("tok-1\n")
+    assert Settings(alertmanager_token_file=str(token)).alertmanager_auth() == {"Authorization": "Bearer tok-1"}

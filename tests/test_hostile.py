@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from bench.hostile_corpus import MUTATIONS, hostile_records, interleave
 from detectors.negativity import NegativityScorer
 from detectors.pipeline import Pipeline
-from detectors.post import Post, PostError, TimePolicy, parse_post, parse_ts
+from detectors.post import Post, PostError, DecodePolicy, parse_post, parse_ts
 from streams.cli import main
 from streams.synth import generate
 from streams.wire import decode_batch, decode_single
 
 WATCHLISTS = str(Path(__file__).resolve().parent.parent / "watchlists.example.yaml")
 NOW = 1772409600.0  # 2026-03-02T00:00:00Z, the synth streams' start
-POLICY = TimePolicy(clock=lambda: NOW + 30 * 86400.0)
+POLICY = DecodePolicy(clock=lambda: NOW + 30 * 86400.0)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -264,3 +264,13 @@ def test_every_spelling_of_a_wildcard_address_is_refused(host):
 
     with pytest.raises(ValueError, match="wildcard"):
         check_host(host)
+
+
+def test_a_long_text_is_cut_and_the_cut_is_counted(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"id": 1, "ts": 1772409600, "text": "słowo " * 3000}) + "\n"
+                    + json.dumps({"id": 2, "ts": 1772409601, "text": "short"}) + "\n")
+    assert len(parse_post(json.loads(path.read_text().splitlines()[0]), POLICY).text) == 10_000
+    monkeypatch.setenv("FLASHPOINT_MAX_TEXT_CHARS", "500")
+    assert main(["replay", str(path), "--out", str(tmp_path / "e.jsonl")]) == 0
+    assert "1 text was cut to 500 characters (FLASHPOINT_MAX_TEXT_CHARS)" in capsys.readouterr().err
