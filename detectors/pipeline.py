@@ -280,7 +280,18 @@ class Pipeline:
         """The stateful stage: take one prepared post from ``source``; return the
         event records that closing buckets caused.  ``close=False``: only take it
         (buckets close at the next :meth:`advance`).  ``covered`` (``remote_terms``):
-        the term shards already hold this post's counts (see :meth:`accept`)."""
+        the term shards already hold this post's counts (see :meth:`accept`).
+        If taking it raises (a bug), the post is rejected with the error and the
+        stream goes on: a record that raises would otherwise raise again after every
+        restart, and stop every post behind it."""
+        try:
+            return self._add(prep, source, covered, close)
+        except Exception as exc:  # noqa: BLE001 - see above
+            self.stats["errors"] += 1
+            self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}")
+            return []
+
+    def _add(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         if prep.id in self._ids:
             self.stats["duplicates"] += 1
             self._reject(prep.id, "id", "a post with this id was already taken")

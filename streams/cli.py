@@ -452,7 +452,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         raise CliError(f"{args.source}: no such file (give an event log, or 'kafka')")
     registry = CollectorRegistry()
     metrics = AlertSinkMetrics(registry)
-    port = serve(registry, settings.metrics_host, settings.alerts_metrics_port)
+    port = serve(registry, settings.metrics_host, settings.alerts_metrics_port,
+                 allow_wildcard=settings.allow_wildcard_bind)
     print(f"metrics: http://{settings.metrics_host}:{port}/metrics; alerts to {masked_url(settings.alertmanager_url)}",
           file=sys.stderr)
     from streams.wall.store import EventStore
@@ -522,7 +523,8 @@ def cmd_wall(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(f"{path}: not an event log (JSON lines): {exc}") from None
     run_wall(store, settings.web_bind, port, watchlists=describe, token=settings.secret("wall_token"),
-             print=lambda text: print(text, file=sys.stderr), allowed_hosts=settings.wall_hosts(settings.web_bind))
+             print=lambda text: print(text, file=sys.stderr), allowed_hosts=settings.wall_hosts(settings.web_bind),
+             allow_wildcard=settings.allow_wildcard_bind)
     return 0
 
 

@@ -391,21 +391,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def _check_host(host: str) -> None:
+def _check_host(host: str, allow_wildcard: bool = False) -> None:
     from streams.wall.serve import is_wildcard
 
-    if is_wildcard(host):
+    if is_wildcard(host) and not allow_wildcard:
         raise ValueError(f"refusing to serve metrics on the wildcard address {host!r}; "
                          "give a specific address such as 127.0.0.1")
 
 
-def serve(metrics_registry: CollectorRegistry, host: str = "127.0.0.1", port: int = 0) -> int:
+def serve(metrics_registry: CollectorRegistry, host: str = "127.0.0.1", port: int = 0, *,
+          allow_wildcard: bool = False) -> int:
     """Serve ``metrics_registry`` at ``http://host:port/metrics`` in a daemon thread.
 
     ``port=0`` picks a free port.  Returns the bound port.  Never binds a
-    wildcard address.
+    wildcard address unless ``allow_wildcard`` (FLASHPOINT_ALLOW_WILDCARD_BIND).
     """
-    _check_host(host)
+    _check_host(host, allow_wildcard)
     if port == 0:
         port = free_port(host)
     from prometheus_client import start_http_server

@@ -209,6 +209,10 @@ class Settings(BaseSettings):
     wall_token: SecretStr | None = Field(
         None, description="FLASHPOINT_WALL_TOKEN: if set, the wall's API and actions need "
         "'Authorization: Bearer <token>' (never printed).")
+    allow_wildcard_bind: bool = Field(
+        False, description="FLASHPOINT_ALLOW_WILDCARD_BIND: let the wall and the /metrics endpoints bind a wildcard "
+        "address (0.0.0.0, ::, 0, 0x0, ...); refused otherwise. Only behind a firewall, with FLASHPOINT_WALL_TOKEN "
+        "and FLASHPOINT_WALL_ALLOWED_HOSTS.")
     wall_allowed_hosts: str = Field(
         "", description="FLASHPOINT_WALL_ALLOWED_HOSTS: comma-separated Host names the wall answers to, "
         "besides 127.0.0.1, localhost, [::1] and the address it is bound to (a request for any other "

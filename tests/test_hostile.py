@@ -274,3 +274,34 @@ def test_a_long_text_is_cut_and_the_cut_is_counted(tmp_path, capsys, monkeypatch
     monkeypatch.setenv("FLASHPOINT_MAX_TEXT_CHARS", "500")
     assert main(["replay", str(path), "--out", str(tmp_path / "e.jsonl")]) == 0
     assert "1 text was cut to 500 characters (FLASHPOINT_MAX_TEXT_CHARS)" in capsys.readouterr().err
+
+
+def test_a_post_whose_processing_raises_is_rejected_and_the_stream_goes_on(monkeypatch):
+    pipe = Pipeline()
+    real = pipe.tracker.update
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):  # a bug that strikes once, at one bucket's close
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ZeroDivisionError("a bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipe.tracker, "update", flaky)
+    posts = [parse_post({"id": i, "ts": NOW + 60 * i, "text": f"ordinary words {i}"}, POLICY) for i in range(40)]
+    for post in posts:
+        pipe.process(post)
+    rejected = pipe.take_rejected()
+    assert [(field, reason.split(":")[0]) for _, field, reason in rejected] == [("<post>", "could not be processed")]
+    assert pipe.stats["posts"] == 40 and calls["n"] > 3  # later buckets still closed
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_a_wildcard_bind_needs_the_explicit_setting(allow):
+    from streams.wall.serve import check_host
+
+    if allow:
+        check_host("0.0.0.0", allow_wildcard=True)
+    else:
+        with pytest.raises(ValueError, match="wildcard"):
+            check_host("0x0", allow_wildcard=False)

@@ -38,24 +38,26 @@ def is_wildcard(host: str) -> bool:
         return False
 
 
-def check_host(host: str | None) -> None:
-    """Refuse wildcard addresses (see :func:`is_wildcard`)."""
+def check_host(host: str | None, allow_wildcard: bool = False) -> None:
+    """Refuse wildcard addresses (see :func:`is_wildcard`) unless ``allow_wildcard``
+    (FLASHPOINT_ALLOW_WILDCARD_BIND: behind a firewall, with a token and a Host list)."""
     if host is None:
         raise ValueError("give a specific address such as 127.0.0.1 (None means every interface)")
-    if is_wildcard(host):
+    if is_wildcard(host) and not allow_wildcard:
         raise ValueError(f"refusing to serve the wall on the wildcard address {host!r}; "
                          "give a specific address such as 127.0.0.1")
 
 
 def serve_in_thread(app: web.Application | Callable[[], web.Application], host: str = "127.0.0.1",
-                    port: int = 0, *, shutdown_timeout: float = 5.0) -> tuple[int, Callable[[], None]]:
+                    port: int = 0, *, shutdown_timeout: float = 5.0,
+                    allow_wildcard: bool = False) -> tuple[int, Callable[[], None]]:
     """Serve ``app`` (or ``app()``, built in the server's thread) on ``host:port`` in a
     daemon thread with its own event loop.  ``port=0`` picks a free port.
 
     Returns ``(port, stop)``; ``stop()`` closes the live streams, shuts the server
     down and joins the thread (idempotent).
     """
-    check_host(host)
+    check_host(host, allow_wildcard)
     ready = threading.Event()
     state: dict = {}
 
@@ -109,12 +111,12 @@ def serve_in_thread(app: web.Application | Callable[[], web.Application], host: 
 def run_wall(store: EventStore, host: str = "127.0.0.1", port: int = 8080, *,
              watchlists: Callable[[], list[dict]] = lambda: [], token: str | None = None,
              on_action: Callable[[dict], None] | None = None, print: Callable = print,
-             allowed_hosts=None) -> None:
+             allowed_hosts=None, allow_wildcard: bool = False) -> None:
     """Serve the wall until interrupted (Ctrl-C / SIGTERM).  ``allowed_hosts``: the
     ``Host`` names it answers to (default: loopback names and ``host``)."""
     from streams.wall.web import LOCAL_HOSTS, create_wall_app
 
-    check_host(host)
+    check_host(host, allow_wildcard)
     if allowed_hosts is None:
         allowed_hosts = (*LOCAL_HOSTS, f"[{host}]" if ":" in host else host)
     app = create_wall_app(store, watchlists=watchlists, token=token, on_action=on_action,

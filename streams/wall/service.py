@@ -53,7 +53,7 @@ def start_wall(settings: Settings, *, watchlists: Callable[[], list[dict]] = lis
     bound, stop_server = serve_in_thread(
         lambda: create_wall_app(store, watchlists=watchlists, token=settings.secret("wall_token"), on_action=publisher,
                                 allowed_hosts=settings.wall_hosts(host)),
-        host, settings.wall_port if port is None else port)
+        host, settings.wall_port if port is None else port, allow_wildcard=settings.allow_wildcard_bind)
     log.info("newsroom wall on http://%s:%s/", settings.wall_bind or settings.web_bind, bound)
 
     def stop() -> None:
