@@ -184,11 +184,5 @@ def test_quality_floor(labeled, figures, lang):
     assert fig["accuracy"] >= acc_floor, fig
 
 
-def test_speed(figures):
-    """< 50 us a post on the labeled posts, tokenizing included (generous: shared CI machines)."""
-    slow = {lang: f["us_per_post"] for lang, f in figures.items() if lang != "all" and f["us_per_post"] > 150}
-    assert not slow, slow
-
-
 def test_data_dir_is_the_shared_one():
     assert DATA_DIR.name == "data" and DATA_DIR.parent.name == "shared"
