@@ -198,10 +198,12 @@ class Pipeline:
         self.collect_assignments = collect_assignments
         self._trigger_ts = 0.0
         self.stats = Counter()
-        self._ahead: list[tuple[Prepared, str, bool, int]] = []  # held posts, arrival count (max_ahead_seconds)
+        # held posts (max_ahead_seconds): (post, source, covered, source's count, _in_step) when held
+        self._ahead: list[tuple[Prepared, str, bool, int, int]] = []
         self._ids: OrderedDict[str, None] = OrderedDict()  # recent post ids, for duplicates
         self._taken_from: Counter[str] = Counter()  # posts taken per source (a held post's patience)
-        self.rejected: list[tuple[str, str, str]] = []  # (post id, field, reason); callers drain it
+        self._in_step = 0  # posts taken on the stream's clock (held posts between two came in a row)
+        self.rejected: list[tuple] = []  # (post id, field, reason, prepared or None); callers drain it
         # remote_terms only
         self._watermark = -math.inf
         self._uncovered: dict[int, list[Prepared]] = {}  # posts whose terms no shard has counted
@@ -216,6 +218,7 @@ class Pipeline:
         self.__dict__.setdefault("_ahead", [])
         self.__dict__.setdefault("_ids", OrderedDict())
         self.__dict__.setdefault("_taken_from", Counter())
+        self.__dict__.setdefault("_in_step", 0)
         self.__dict__.setdefault("rejected", [])
 
     def expect_sources(self, sources: Iterable[str]) -> None:
@@ -239,19 +242,25 @@ class Pipeline:
             return []
         return self.add(prep)
 
-    def _reject(self, post_id: str, field_name: str, reason: str) -> None:
+    def _reject(self, post_id: str, field_name: str, reason: str, prep: Prepared | None = None) -> None:
         self.stats["rejected"] += 1
-        self.rejected.append((post_id, field_name, reason))
+        self.rejected.append((post_id, field_name, reason, prep))
         del self.rejected[:-10_000]  # bounded if nobody drains it
 
-    def take_rejected(self) -> list[tuple[str, str, str]]:
-        """The posts rejected since the last call: ``(post id, field, reason)``."""
+    def take_rejected(self) -> list[tuple[str, str, str, Prepared | None]]:
+        """The posts rejected since the last call: ``(post id, field, reason, prepared
+        post or None)``."""
         out, self.rejected = self.rejected, []
         return out
 
     def is_ahead(self, prep: Prepared) -> bool:
         """Would ``prep`` be held (far ahead of the newest post taken)?"""
         return prep.ts - self._max_ts > self.config.max_ahead_seconds and self._max_ts > -math.inf
+
+    @property
+    def newest(self) -> float:
+        """Event time of the newest post taken (-inf before the first)."""
+        return self._max_ts
 
     def not_taken_now(self, prep: Prepared) -> bool:
         """Would ``prep`` be rejected (an id seen before) or held (far ahead)?  The
@@ -288,44 +297,50 @@ class Pipeline:
             return self._add(prep, source, covered, close)
         except Exception as exc:  # noqa: BLE001 - see above
             self.stats["errors"] += 1
-            self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}")
+            self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}", prep)
             return []
 
     def _add(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         if prep.id in self._ids:
             self.stats["duplicates"] += 1
-            self._reject(prep.id, "id", "a post with this id was already taken")
+            self._reject(prep.id, "id", "a post with this id was already taken", prep)
             return []
         self._ids[prep.id] = None
         if len(self._ids) > self.config.remembered_ids:
             self._ids.popitem(last=False)
         if self.is_ahead(prep):
             return self._hold(prep, source, covered, close)
+        self._in_step += 1  # a post on the stream's clock: held posts before it are no longer in a row
         return self._take(prep, source, covered, close) + self._release(close)
 
     def _hold(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         """Hold a post far ahead of the stream.  When ``ahead_confirm_posts`` held
-        posts lie within ``max_ahead_seconds`` of each other, the stream has moved on
-        (after a night or a month without posts): they are taken, in arrival order."""
+        posts within ``max_ahead_seconds`` of each other came in a row (no post on the
+        stream's clock between them) or from as many sources (partitions), the stream
+        has moved on (after a night or a month without posts): they are taken."""
         cfg = self.config
         self.stats["held"] += 1
-        self._ahead.append((prep, source, covered, self._taken_from[source]))
+        self._ahead.append((prep, source, covered, self._taken_from[source], self._in_step))
         if len(self._ahead) > 1000:  # bounded: the oldest held post has waited long enough
-            self._give_up(self._ahead.pop(0)[0])
-        times = sorted(p.ts for p, *_ in self._ahead)
-        k = cfg.ahead_confirm_posts
-        start = next((times[i] for i in range(len(times) - k + 1)
-                      if times[i + k - 1] - times[i] <= cfg.max_ahead_seconds), None)
+            self._give_up(self._ahead.pop(0))
+        start = self._agreed()
         if start is None:
             return []
-        out: list[dict] = []
-        held, self._ahead = self._ahead, []
-        for p, src, cov, at in held:
-            if p.ts - start <= cfg.max_ahead_seconds:
-                out.extend(self._take(p, src, cov, close))
-            else:
-                self._ahead.append((p, src, cov, at))
-        return out + self._release(close)
+        within = [h for h in self._ahead if h[0].ts - start <= cfg.max_ahead_seconds]
+        self._ahead = [h for h in self._ahead if h[0].ts - start > cfg.max_ahead_seconds]
+        return self._take_each(within, close) + self._release(close)
+
+    def _agreed(self) -> float | None:
+        """The earliest time of ``ahead_confirm_posts`` held posts that agree (see
+        :meth:`_hold`), or None."""
+        cfg, k = self.config, self.config.ahead_confirm_posts
+        held = sorted(self._ahead, key=lambda h: h[0].ts)
+        for i, first in enumerate(held):
+            group = [h for h in held[i:] if h[0].ts - first[0].ts <= cfg.max_ahead_seconds]
+            in_row = sum(1 for h in group if h[4] == self._in_step)
+            if in_row >= k or len({h[1] for h in group}) >= k:
+                return first[0].ts
+        return None
 
     def _release(self, close: bool) -> list[dict]:
         """Take the held posts the stream has caught up with; reject those it has not
@@ -333,22 +348,34 @@ class Pipeline:
         if not self._ahead:
             return []
         cfg = self.config
-        out: list[dict] = []
-        waiting = []
-        for p, src, cov, at in self._ahead:
-            if p.ts - self._max_ts <= cfg.max_ahead_seconds:
-                out.extend(self._take(p, src, cov, close))
-            elif self._taken_from[src] - at > cfg.ahead_patience_posts:
-                self._give_up(p)
+        ready, waiting = [], []
+        for h in self._ahead:
+            if h[0].ts - self._max_ts <= cfg.max_ahead_seconds:
+                ready.append(h)
+            elif self._taken_from[h[1]] - h[3] > cfg.ahead_patience_posts:
+                self._give_up(h)
             else:
-                waiting.append((p, src, cov, at))
+                waiting.append(h)
         self._ahead = waiting
+        return self._take_each(ready, close)
+
+    def _take_each(self, held: list[tuple], close: bool) -> list[dict]:
+        """Take held posts; one that raises is rejected and the others are still taken."""
+        out: list[dict] = []
+        for prep, source, covered, *_ in held:
+            try:
+                out.extend(self._take(prep, source, covered, close))
+            except Exception as exc:  # noqa: BLE001 - as in add()
+                self.stats["errors"] += 1
+                self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}",
+                             prep)
         return out
 
-    def _give_up(self, prep: Prepared) -> None:
+    def _give_up(self, held: tuple) -> None:
+        prep = held[0]
         self._reject(prep.id, "ts", f"{prep.ts - self._max_ts:.0f} s ahead of the stream, which did not get there "
                                     f"within the next {self.config.ahead_patience_posts} posts of its source "
-                                    f"(at most {self.config.max_ahead_seconds:.0f} s ahead are taken at once)")
+                                    f"(at most {self.config.max_ahead_seconds:.0f} s ahead are taken at once)", prep)
 
     def _take(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
         cfg = self.config
@@ -446,8 +473,7 @@ class Pipeline:
         """Close every open bucket (end of a finite stream; not with ``remote_terms``).
         Posts still held are taken: at the end of the stream they stop nobody."""
         held, self._ahead = self._ahead, []
-        out = [r for p, src, cov, _ in held for r in self._take(p, src, cov, False)]
-        return out + self._close_until(math.inf)
+        return self._take_each(held, False) + self._close_until(math.inf)
 
     def _begin(self, bucket: int, prepared: list[Prepared]) -> list[PostInfo]:
         """Near-duplicate and community updates, in the bucket's canonical order."""

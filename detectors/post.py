@@ -73,6 +73,7 @@ EARLIEST_TS = 1136073600.0
 MAX_TEXT_CHARS = 10_000
 MAX_NAME_CHARS = 512
 MAX_LIST_ITEMS = 100
+MAX_FOLLOWERS = 10 ** 12
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # epoch numbers by magnitude: seconds reach 1e11 only in the year 5138
 _UNITS = ((1e17, 1e9, "nanoseconds"), (1e14, 1e6, "microseconds"), (1e11, 1e3, "milliseconds"))
@@ -242,6 +243,8 @@ def parse_post(record: Any, policy: DecodePolicy | None = None) -> Post:
             raise PostError("followers", f"expected an integer, got {_shown(followers)}") from None
         if followers < 0:
             raise PostError("followers", "must not be negative")
+        if followers > MAX_FOLLOWERS:
+            raise PostError("followers", f"more than {MAX_FOLLOWERS:,} (no account has that many)")
     lang = _opt_str(record, "lang")
     return Post(
         id=post_id,

@@ -719,8 +719,10 @@ class AlertRate:
         """A bucket starting at ``ts`` is closing."""
         if self.since is None:
             self.since = ts
-        last = self.since if self.last is None else self.last
-        self.span += min(max(0.0, ts - last), self.max_gap)
+        if self.last is None:  # first bucket, or a tracker pickled before gaps were capped: its history as it was
+            self.span = max(0.0, ts - self.since)
+        else:
+            self.span += min(max(0.0, ts - self.last), self.max_gap)
         self.last = ts
 
     def record(self) -> None:

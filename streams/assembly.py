@@ -204,8 +204,7 @@ class Assembler(CheckpointedStage):
         whole = all((o, i) > done for o, i, _ in rows)
         # ... and none of it is a post sent twice or far ahead of the stream, which the
         # pipeline turns down or holds (the shards would count its terms all the same)
-        whole = whole and not any(pipe.not_taken_now(prep) for _, _, prep in rows) \
-            and len({prep.id for _, _, prep in rows}) == len(rows)
+        whole = whole and not _held_or_rejected(pipe, rows)
         records: list[dict] = []
         applied = 0
         for src_offset, index, prep in rows:
@@ -226,8 +225,8 @@ class Assembler(CheckpointedStage):
 
     async def _turned_down(self, source: str, recent: dict) -> None:
         letters = []
-        for post_id, field_name, reason in self.pipe.take_rejected():
-            prep = recent.get(post_id)
+        for post_id, field_name, reason, prep in self.pipe.take_rejected():
+            prep = prep or recent.get(post_id)
             post = {"id": post_id} if prep is None else {"id": post_id, "ts": prep.ts, "text": prep.text,
                                                          "author": prep.author, "lang": prep.lang}
             raw = json.dumps(post, ensure_ascii=False).encode("utf-8", "replace")
@@ -261,6 +260,20 @@ class Assembler(CheckpointedStage):
             await self.request(self._sent)
         if self.pipe.stats["finished"] != finished_before:
             self.checkpoint()
+
+
+def _held_or_rejected(pipe: Pipeline, rows: list) -> bool:
+    """Would the pipeline hold or reject any post of ``rows``, taken in turn (an id
+    sent before or twice in them, a time far ahead of the stream or of the rows before it)?"""
+    ids: set[str] = set()
+    newest = pipe.newest
+    for _, _, prep in rows:
+        if prep.id in ids or pipe.not_taken_now(prep) or (
+                newest > float("-inf") and prep.ts - newest > pipe.config.max_ahead_seconds):
+            return True
+        ids.add(prep.id)
+        newest = max(newest, prep.ts)
+    return False
 
 
 def _concat(parts: list):

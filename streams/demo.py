@@ -320,7 +320,7 @@ def run_demo(
                 sink.pump()
                 time.sleep(0.2)
             if sink.book.pending():
-                print(f"alerts: {sink.book.pending()} not delivered to {alertmanager}", file=out)
+                print(f"alerts: {sink.book.pending()} not delivered to {masked_url(alertmanager)}", file=out)
     finally:
         if live_ctx is not None:
             live_ctx.stop()

@@ -58,7 +58,7 @@ def replay(
 
 
 def _rejected(pipe: Pipeline, on_reject) -> None:
-    for post_id, field_name, reason in pipe.take_rejected():
+    for post_id, field_name, reason, _prep in pipe.take_rejected():
         if on_reject is not None:
             on_reject(post_id, field_name, reason)
 

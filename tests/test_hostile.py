@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bench.hostile_corpus import MUTATIONS, hostile_records, interleave
 from detectors.negativity import NegativityScorer
-from detectors.pipeline import Pipeline
+from detectors.pipeline import DetectorConfig, Pipeline
 from detectors.post import Post, PostError, DecodePolicy, parse_post, parse_ts
 from streams.cli import main
 from streams.synth import generate
@@ -21,6 +21,7 @@ from streams.wire import decode_batch, decode_single
 WATCHLISTS = str(Path(__file__).resolve().parent.parent / "watchlists.example.yaml")
 NOW = 1772409600.0  # 2026-03-02T00:00:00Z, the synth streams' start
 POLICY = DecodePolicy(clock=lambda: NOW + 30 * 86400.0)
+ANY_TIME = DecodePolicy(clock=None)  # no wall-clock bound: posts a year ahead decode
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -258,7 +259,7 @@ def test_the_wall_answers_every_probe_without_a_server_error(wall, probe, status
     assert wall.get("/api/events").status_code == 200  # and goes on
 
 
-@pytest.mark.parametrize("host", ["0", "0.0", "0x0", "0.0.0.0", "::", "[::]", "000.000.000.000", ""])
+@pytest.mark.parametrize("host", ["0", "0.0", "0x0", "0.0.0.0", "::", "[::]", "000.000.000.000", "", "::ffff:0.0.0.0"])
 def test_every_spelling_of_a_wildcard_address_is_refused(host):
     from streams.wall.serve import check_host
 
@@ -292,7 +293,7 @@ def test_a_post_whose_processing_raises_is_rejected_and_the_stream_goes_on(monke
     for post in posts:
         pipe.process(post)
     rejected = pipe.take_rejected()
-    assert [(field, reason.split(":")[0]) for _, field, reason in rejected] == [("<post>", "could not be processed")]
+    assert [(field, reason.split(":")[0]) for _, field, reason, _ in rejected] == [("<post>", "could not be processed")]
     assert pipe.stats["posts"] == 40 and calls["n"] > 3  # later buckets still closed
 
 
@@ -305,3 +306,26 @@ def test_a_wildcard_bind_needs_the_explicit_setting(allow):
     else:
         with pytest.raises(ValueError, match="wildcard"):
             check_host("0x0", allow_wildcard=False)
+
+
+def test_wrong_clocks_spread_over_a_stream_do_not_move_it():
+    """Three posts a year ahead, far apart among normal ones, are not a stream that moved on:
+    each is held, then rejected; the clock and every bucket close go on as without them."""
+    config = DetectorConfig(ahead_patience_posts=50)
+    pipe = Pipeline(config)
+    normal = [parse_post({"id": i, "ts": NOW + 30 * i, "text": f"ordinary words {i}"}, POLICY) for i in range(400)]
+    for i, post in enumerate(normal):
+        if i in (100, 200, 300):
+            pipe.process(parse_post({"id": f"wrong-{i}", "ts": NOW + 365 * 86400, "text": "x"}, ANY_TIME))
+        pipe.process(post)
+    rejected = pipe.take_rejected()
+    assert sorted(r[0] for r in rejected) == ["wrong-100", "wrong-200", "wrong-300"]
+    assert {r[1] for r in rejected} == {"ts"}
+    assert pipe.newest == normal[-1].ts and pipe.stats["late"] == 0
+
+
+def test_followers_beyond_any_account_are_rejected():
+    with pytest.raises(PostError, match="followers"):
+        parse_post({"id": 1, "ts": NOW, "text": "x", "followers": 10 ** 13}, POLICY)
+    with pytest.raises(PostError, match="followers"):
+        parse_post({"id": 1, "ts": NOW, "text": "x", "followers": "9" * 4000}, POLICY)

@@ -131,7 +131,7 @@ class LiveSource(abc.ABC):
     def emit(self, post: dict[str, Any]) -> bool:
         """Validate ``post`` and hand it to the sink unless its id was seen; True if sent."""
         try:
-            parse_post(post)
+            parsed = parse_post(post)
         except PostError as exc:
             log.debug("%s: dropped a post that does not fit the schema: %s", self.name, exc)
             self.skip("malformed")
@@ -139,7 +139,9 @@ class LiveSource(abc.ABC):
         if not self.recent.add(post["id"]):
             self.skip("duplicate")
             return False
-        self.sink.emit(post)
+        # what the decoder made of it (text cut, lone surrogates replaced), in the
+        # source's own spelling of the time
+        self.sink.emit({**post, **parsed.to_dict(), "ts": post["ts"]})
         self.stats.posts += 1
         if self.metrics:
             self.metrics.post()

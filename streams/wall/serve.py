@@ -29,9 +29,12 @@ def is_wildcard(host: str) -> bool:
     if name in ("", "*"):
         return True
     try:
-        return ipaddress.ip_address(name).is_unspecified
+        address = ipaddress.ip_address(name)
     except ValueError:
         pass
+    else:  # ::ffff:0.0.0.0 binds every IPv4 interface on a dual-stack socket
+        mapped = getattr(address, "ipv4_mapped", None)
+        return address.is_unspecified or bool(mapped and mapped.is_unspecified)
     try:  # the resolver reads these as an IPv4 address, as inet_aton does
         return socket.inet_aton(name) == b"\0\0\0\0"
     except (OSError, ValueError):
