@@ -5,6 +5,11 @@ into the synth stream of seed 3, replays both the clean and the mixed file
 through ``flashpoint replay`` in-process, and prints what a test asserts on a
 few hundred: exit code 0, every hostile record rejected at its own line with
 the field its mutation names, and the same event records as the clean run.
+
+Every kind but ``ahead``: 100,000 records among 18,119 posts are five hostile
+records a post, and three posts an hour ahead of the stream in a row is what a
+stream that moved on looks like (they would be taken, by design).  Posts far
+ahead are measured where they are rare, in ``tests/test_hostile.py``.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.hostile_corpus import hostile_records, interleave
+from bench.hostile_corpus import MUTATIONS, hostile_records, interleave
+
+DENSE_KINDS = tuple(k for k in MUTATIONS if k != "ahead")
 from streams.cli import main as flashpoint
 from streams.synth import generate
 
 
 def run(n: int = 100_000, seed: int = 0) -> dict:
     lines = [json.dumps(p, ensure_ascii=False).encode() for p in generate(3).posts]
-    hostile = hostile_records([json.loads(line) for line in lines], n, seed=seed)
+    hostile = hostile_records([json.loads(line) for line in lines], n, seed=seed, kinds=DENSE_KINDS)
     mixed, numbers = interleave(lines, [raw for _, _, raw in hostile], seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
