@@ -238,7 +238,7 @@ class Pipeline:
         try:
             prep = self.prepare(post)
         except Exception as exc:  # noqa: BLE001 - one post must not stop the stream
-            self._reject(post.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}")
+            self._failed(post.id, exc)
             return []
         return self.add(prep)
 
@@ -246,6 +246,11 @@ class Pipeline:
         self.stats["rejected"] += 1
         self.rejected.append((post_id, field_name, reason, prep))
         del self.rejected[:-10_000]  # bounded if nobody drains it
+
+    def _failed(self, post_id: str, exc: Exception, prep: Prepared | None = None) -> None:
+        """A post whose processing raised (a bug): rejected with the error."""
+        self.stats["errors"] += 1
+        self._reject(post_id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}", prep)
 
     def take_rejected(self) -> list[tuple[str, str, str, Prepared | None]]:
         """The posts rejected since the last call: ``(post id, field, reason, prepared
@@ -296,8 +301,7 @@ class Pipeline:
         try:
             return self._add(prep, source, covered, close)
         except Exception as exc:  # noqa: BLE001 - see above
-            self.stats["errors"] += 1
-            self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}", prep)
+            self._failed(prep.id, exc, prep)
             return []
 
     def _add(self, prep: Prepared, source: str, covered: bool, close: bool) -> list[dict]:
@@ -366,9 +370,7 @@ class Pipeline:
             try:
                 out.extend(self._take(prep, source, covered, close))
             except Exception as exc:  # noqa: BLE001 - as in add()
-                self.stats["errors"] += 1
-                self._reject(prep.id, "<post>", f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}",
-                             prep)
+                self._failed(prep.id, exc, prep)
         return out
 
     def _give_up(self, held: tuple) -> None:

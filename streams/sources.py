@@ -107,7 +107,8 @@ def _lines(stream: Iterable[bytes | str]) -> Iterator[_Line]:
 # -- records ---------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
+    """``json.loads(parse_constant=...)``: NaN and Infinity are not JSON."""
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -124,7 +125,7 @@ def _json_records(path: str, lines: Iterator[_Line]) -> Iterator[tuple[int, str,
             yield line.number, raw[:1000], Rejected(path, line.number, "<json>", reason, raw[:1000])
             continue
         try:
-            record = json.loads(raw, parse_constant=_reject_constant)
+            record = json.loads(raw, parse_constant=reject_constant)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             yield line.number, raw, Rejected(path, line.number, "<json>", f"bad JSON: {str(exc)[:200]}", raw)
             continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import msgpack
 
 from detectors.post import Post, PostError, DecodePolicy, parse_post
-from streams.sources import MAX_RECORD_CHARS
+from streams.sources import MAX_RECORD_CHARS, reject_constant
 from detectors.pipeline import Prepared
 
 REASON_HEADER = "flashpoint-reason"
@@ -48,17 +48,13 @@ def _post(index: int, value, raw: bytes, policy: DecodePolicy | None) -> tuple[P
         return None, DeadLetter(index, exc.field, exc.reason, raw)
 
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _json(raw: bytes):
     """The JSON value of ``raw``; ValueError (with the reason) for anything else:
     bad UTF-8, bad JSON, nesting too deep for the parser."""
     try:
         # strict UTF-8, as the file readers: json.loads(bytes) would let encoded surrogates through
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
-        return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError("not JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
